@@ -1,0 +1,31 @@
+//! Host-side bindings generated from the one contract in `wit/`.
+//!
+//! The three worlds share the `host` interface; it is generated once (in
+//! [`mapper`]) and reused by the others, so one implementation serves all.
+
+#![allow(missing_docs, reason = "generated code; the documentation is in wit/")]
+
+/// The `mapper-plugin` world.
+pub mod mapper {
+    wasmtime::component::bindgen!({ path: "../../wit", world: "mapper-plugin" });
+}
+
+/// The `transformer-plugin` world.
+pub mod transformer {
+    wasmtime::component::bindgen!({
+        path: "../../wit",
+        world: "transformer-plugin",
+        with: { "spillway:plugin/host": super::host },
+    });
+}
+
+/// The `consumer-plugin` world.
+pub mod consumer {
+    wasmtime::component::bindgen!({
+        path: "../../wit",
+        world: "consumer-plugin",
+        with: { "spillway:plugin/host": super::host },
+    });
+}
+
+pub use mapper::spillway::plugin::host;

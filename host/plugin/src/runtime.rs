@@ -1,0 +1,219 @@
+//! The engine every plugin runs on, and loading a plugin into it.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use wasmtime::component::{Component, InstancePre, Linker};
+use wasmtime::{Cache, CacheConfig, Config, Engine, EngineWeak};
+
+use crate::bindings::host;
+use crate::contract;
+use crate::error::PluginError;
+use crate::sandbox::{Identity, Sandbox};
+
+/// How often the engine's epoch advances: the resolution of call time limits.
+pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// How the plugin runtime is set up.
+#[derive(Debug, Clone, Default)]
+pub struct RuntimeOptions {
+    /// Where compiled plugins are cached; `None` compiles every plugin at every start.
+    ///
+    /// The cache is Wasmtime's own: an entry is keyed by the component's bytes,
+    /// the compiler's settings and Wasmtime's version, so a changed file or
+    /// engine never loads a stale artifact.
+    pub cache_dir: Option<PathBuf>,
+}
+
+/// Limits of one plugin; every instance and every call gets them.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// The most linear memory one instance may have, in bytes.
+    pub memory_bytes: u64,
+    /// The longest one call may run (wall-clock); then it is interrupted.
+    pub timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            memory_bytes: 128 << 20,
+            timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Where a plugin's code comes from.
+#[derive(Debug, Clone)]
+pub enum Code {
+    /// The built-in default plugin of its kind.
+    Default,
+    /// A component file (`.wasm`).
+    File(PathBuf),
+    /// A component in memory.
+    Bytes(Vec<u8>),
+}
+
+/// Everything needed to load one plugin.
+#[derive(Debug, Clone)]
+pub struct PluginSpec {
+    /// The component.
+    pub code: Code,
+    /// The plugin's own settings, which it reads with `host.config`.
+    pub settings: BTreeMap<String, String>,
+    /// Its limits.
+    pub limits: Limits,
+}
+
+impl PluginSpec {
+    /// The built-in default plugin, with no settings and default limits.
+    pub fn default_plugin() -> Self {
+        Self::new(Code::Default)
+    }
+
+    /// A plugin from `code`, with no settings and default limits.
+    pub fn new(code: Code) -> Self {
+        Self {
+            code,
+            settings: BTreeMap::new(),
+            limits: Limits::default(),
+        }
+    }
+
+    /// The name the plugin goes by in logs and errors: `default` or its file.
+    pub fn name(&self) -> String {
+        match &self.code {
+            Code::Default => "default".to_owned(),
+            Code::File(path) => path.display().to_string(),
+            Code::Bytes(_) => "in-memory component".to_owned(),
+        }
+    }
+}
+
+/// The WebAssembly engine shared by all plugins of a process.
+///
+/// Compilation is cached on disk when [`RuntimeOptions::cache_dir`] is set; a
+/// background thread advances the engine's epoch to enforce call time limits
+/// (it stops when the runtime is dropped).
+#[derive(Clone)]
+pub struct Runtime {
+    engine: Engine,
+    linker: Arc<Linker<Sandbox>>,
+}
+
+impl Runtime {
+    /// Sets up the engine, the cache and the host functions plugins may import.
+    pub fn new(options: &RuntimeOptions) -> Result<Self, PluginError> {
+        let runtime_error = |what: &str, e: wasmtime::Error| {
+            PluginError::Runtime(format!("{what}: {e:#}"))
+        };
+        let mut config = Config::new();
+        config.epoch_interruption(true);
+        if let Some(dir) = &options.cache_dir {
+            let mut cache = CacheConfig::new();
+            cache.with_directory(dir);
+            let cache = Cache::new(cache).map_err(|e| {
+                runtime_error(&format!("plugin cache in '{}'", dir.display()), e)
+            })?;
+            config.cache(Some(cache));
+        }
+        let engine = Engine::new(&config).map_err(|e| runtime_error("engine", e))?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
+            .map_err(|e| runtime_error("WASI", e))?;
+        host::add_to_linker::<Sandbox, wasmtime::component::HasSelf<Sandbox>>(&mut linker, |s| s)
+            .map_err(|e| runtime_error("host interface", e))?;
+        start_epoch_ticker(engine.weak())
+            .map_err(|e| PluginError::Runtime(format!("cannot start the epoch thread: {e}")))?;
+        Ok(Self {
+            engine,
+            linker: Arc::new(linker),
+        })
+    }
+
+    /// Compiles (or fetches from the cache) and checks a plugin of `kind`.
+    pub(crate) fn prepare(
+        &self,
+        kind: &Kind,
+        spec: &PluginSpec,
+    ) -> Result<(InstancePre<Sandbox>, Arc<Identity>), PluginError> {
+        let plugin = spec.name();
+        let bytes: std::borrow::Cow<'_, [u8]> = match &spec.code {
+            Code::Default => kind.default.into(),
+            Code::File(path) => std::fs::read(path)
+                .map_err(|source| PluginError::Read {
+                    path: path.clone(),
+                    source,
+                })?
+                .into(),
+            Code::Bytes(bytes) => bytes.as_slice().into(),
+        };
+        let not_a_component = |reason: String| PluginError::NotAComponent {
+            kind: kind.name,
+            plugin: plugin.clone(),
+            reason,
+        };
+        check_component_header(&bytes).map_err(not_a_component)?;
+        let component = Component::new(&self.engine, &bytes)
+            .map_err(|e| not_a_component(format!("{e:#}")))?;
+        let wrong_contract = |reason: String| PluginError::WrongContract {
+            kind: kind.name,
+            plugin: plugin.clone(),
+            world: kind.world,
+            version: contract::VERSION,
+            reason,
+        };
+        contract::check(&self.engine, &component, kind.name).map_err(wrong_contract)?;
+        let pre = self
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|e| wrong_contract(format!("{e:#}")))?;
+        let identity = Arc::new(Identity {
+            kind: kind.name,
+            name: plugin.clone(),
+            settings: spec.settings.clone(),
+        });
+        Ok((pre, identity))
+    }
+
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.engine
+    }
+}
+
+/// A kind of plugin: its interface name, world and built-in default.
+pub(crate) struct Kind {
+    pub(crate) name: &'static str,
+    pub(crate) world: &'static str,
+    pub(crate) default: &'static [u8],
+}
+
+/// Tells a core module or some other file from a component before compiling.
+fn check_component_header(bytes: &[u8]) -> Result<(), String> {
+    match bytes.get(..8) {
+        Some([0, b'a', b's', b'm', 1, 0, 0, 0]) => Err(
+            "it is a core WebAssembly module; build it for the wasm32-wasip2 target, or wrap \
+             it with `wasm-tools component new`"
+                .to_owned(),
+        ),
+        Some([0, b'a', b's', b'm', _, _, 1, 0]) => Ok(()),
+        _ => Err("it is not a WebAssembly file".to_owned()),
+    }
+}
+
+fn start_epoch_ticker(engine: EngineWeak) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("plugin-epoch".to_owned())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(EPOCH_TICK);
+                match engine.upgrade() {
+                    Some(engine) => engine.increment_epoch(),
+                    None => return,
+                }
+            }
+        })
+        .map(drop)
+}
