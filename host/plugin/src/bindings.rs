@@ -7,7 +7,11 @@
 
 /// The `mapper-plugin` world.
 pub mod mapper {
-    wasmtime::component::bindgen!({ path: "../../wit", world: "mapper-plugin" });
+    wasmtime::component::bindgen!({
+        path: "../../wit",
+        world: "mapper-plugin",
+        additional_derives: [PartialEq, Eq],
+    });
 }
 
 /// The `transformer-plugin` world.
@@ -16,6 +20,7 @@ pub mod transformer {
         path: "../../wit",
         world: "transformer-plugin",
         with: { "spillway:plugin/host": super::host },
+        additional_derives: [PartialEq, Eq],
     });
 }
 
@@ -25,6 +30,7 @@ pub mod consumer {
         path: "../../wit",
         world: "consumer-plugin",
         with: { "spillway:plugin/host": super::host },
+        additional_derives: [PartialEq, Eq],
     });
 }
 

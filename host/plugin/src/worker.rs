@@ -62,9 +62,11 @@ impl<W: World> Loaded<W> {
         }
     }
 
+    /// Ticks until the deadline: one more than the limit holds, since the
+    /// current tick is already partly gone.
     fn deadline_ticks(&self) -> u64 {
-        let ticks = self.limits.timeout.as_millis() / EPOCH_TICK.as_millis();
-        u64::try_from(ticks).unwrap_or(u64::MAX).max(1)
+        let ticks = self.limits.timeout.as_millis().div_ceil(EPOCH_TICK.as_millis()) + 1;
+        u64::try_from(ticks).unwrap_or(u64::MAX)
     }
 
     fn start(&self) -> Result<Live<W::Instance>, PluginError> {
@@ -120,11 +122,39 @@ impl<W: World> Loaded<W> {
             PluginError::Trapped {
                 kind,
                 plugin,
-                message: format!("{error:?}"),
+                message: describe_trap(&error),
                 stderr,
             }
         }
     }
+}
+
+/// How many of the guest's outermost frames a trap report names.
+const REPORTED_FRAMES: usize = 4;
+
+/// The trap and where in the guest it happened, outermost frames last
+/// (`wasm trap: ... (in misbehave <- spillway:plugin/consumer@0.1.0#handle)`).
+fn describe_trap(error: &wasmtime::Error) -> String {
+    let cause = error.root_cause().to_string();
+    let Some(backtrace) = error.downcast_ref::<wasmtime::WasmBacktrace>() else {
+        return cause;
+    };
+    let frames: Vec<&str> = backtrace
+        .frames()
+        .iter()
+        .rev()
+        .filter_map(|frame| frame.func_name())
+        .take(REPORTED_FRAMES)
+        .collect();
+    if frames.is_empty() {
+        return cause;
+    }
+    let frames: Vec<String> = frames
+        .iter()
+        .rev()
+        .map(|name| format!("{:#}", rustc_demangle::demangle(name)))
+        .collect();
+    format!("{cause} (in {})", frames.join(" <- "))
 }
 
 /// An instance and its store.

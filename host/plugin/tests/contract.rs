@@ -1,0 +1,74 @@
+//! A plugin that does not implement the expected world and version is refused
+//! at load time, with an error that names the plugin, the world and what is wrong.
+
+mod support;
+
+use spillway_plugin::consumer::Consumer;
+use spillway_plugin::mapper::Mapper;
+use spillway_plugin::transformer::Transformer;
+use spillway_plugin::{Code, PluginError, PluginSpec};
+use support::{guest, runtime};
+
+fn load_error(result: Result<impl Sized, PluginError>) -> PluginError {
+    match result {
+        Ok(_) => panic!("the plugin was accepted"),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn a_plugin_of_another_kind_is_refused() {
+    let runtime = runtime();
+    let consumer = guest("spillway_consumer.wasm");
+    let error = load_error(Mapper::load(&runtime, PluginSpec::new(Code::File(consumer.clone()))));
+    let message = error.to_string();
+    assert!(matches!(error, PluginError::WrongContract { .. }), "{message}");
+    assert!(message.contains(&consumer.display().to_string()), "{message}");
+    assert!(message.contains("world 'mapper-plugin'"), "{message}");
+    assert!(message.contains("does not export spillway:plugin/mapper@0.1.0"), "{message}");
+    assert!(message.contains("it exports spillway:plugin/consumer@0.1.0"), "{message}");
+    assert!(!error.can_retry());
+}
+
+#[test]
+fn a_plugin_built_for_another_contract_version_is_refused() {
+    let runtime = runtime();
+    let future = guest("spillway_fixture_future_version.wasm");
+    let error = load_error(Mapper::load(&runtime, PluginSpec::new(Code::File(future))));
+    let message = error.to_string();
+    assert!(message.contains("it exports spillway:plugin/mapper@9.0.0"), "{message}");
+    assert!(message.contains("this host needs spillway:plugin/mapper@0.1.0"), "{message}");
+    assert!(message.contains("rebuild the plugin"), "{message}");
+}
+
+#[test]
+fn files_that_are_not_components_are_refused() {
+    let runtime = runtime();
+    let core_module = b"\0asm\x01\0\0\0".to_vec();
+    let error = load_error(Transformer::load(&runtime, PluginSpec::new(Code::Bytes(core_module))));
+    assert!(error.to_string().contains("core WebAssembly module"), "{error}");
+    assert!(error.to_string().contains("wasm32-wasip2"), "{error}");
+
+    let text = b"#!/bin/sh\necho hello\n".to_vec();
+    let error = load_error(Consumer::load(&runtime, PluginSpec::new(Code::Bytes(text))));
+    assert!(error.to_string().contains("not a WebAssembly file"), "{error}");
+}
+
+#[test]
+fn a_missing_file_is_named() {
+    let runtime = runtime();
+    let missing = std::path::PathBuf::from("/nonexistent/mapper.wasm");
+    let error = load_error(Mapper::load(&runtime, PluginSpec::new(Code::File(missing))));
+    assert!(matches!(error, PluginError::Read { .. }));
+    assert!(error.to_string().contains("/nonexistent/mapper.wasm"), "{error}");
+}
+
+#[test]
+fn one_component_may_serve_several_kinds() {
+    // The fixture exports all three interfaces, so it passes all three checks.
+    let runtime = runtime();
+    let spec = support::misbehave(&[]);
+    Mapper::load(&runtime, spec.clone()).expect("as a mapper");
+    Transformer::load(&runtime, spec.clone()).expect("as a transformer");
+    Consumer::load(&runtime, spec).expect("as a consumer");
+}
