@@ -1,0 +1,50 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::plugins::Kind;
+
+/// Spillway: PostgreSQL change data capture to Kinesis, EventBridge and SQS,
+/// customised with WebAssembly plugins.
+#[derive(Debug, Parser)]
+#[command(name = "spillway", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Spillway's commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Work with plugins.
+    #[command(subcommand)]
+    Plugin(PluginCommand),
+}
+
+/// `spillway plugin ...`
+#[derive(Debug, Subcommand)]
+pub enum PluginCommand {
+    /// Run one plugin on an input file and print what it returned.
+    ///
+    /// Input is JSON (one object or an array): a mapper takes tables
+    /// {"server","database","schema","name"}; a transformer takes records
+    /// {"stream","data",...} and prints PutEvents entries; a consumer takes
+    /// messages {"body",...} and prints ack, retry-after or reject. The plugin's
+    /// log goes to standard error.
+    Test {
+        /// The kind of plugin.
+        kind: Kind,
+        /// A component file (.wasm), or `default` for the built-in plugin.
+        plugin: String,
+        /// The input file.
+        #[arg(long)]
+        input: PathBuf,
+        /// A configuration file to take the plugin's settings and limits from
+        /// (`spillway.<kind>.config.*`, `spillway.<kind>.timeout.ms`, ...).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}

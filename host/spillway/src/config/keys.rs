@@ -1,0 +1,198 @@
+//! Every configuration key Spillway reads, with its default and meaning.
+//!
+//! This table is the configuration reference: `docs/CONFIGURATION.md` is
+//! checked against it by a test. A key that is in neither [`KEYS`] nor under one
+//! of [`PREFIXES`] is refused.
+
+use std::fmt;
+
+use super::Origin;
+
+/// One key Spillway reads.
+#[derive(Debug, Clone, Copy)]
+pub struct Key {
+    /// The full key.
+    pub name: &'static str,
+    /// Its default, if it has one.
+    pub default: Option<&'static str>,
+    /// What it does.
+    pub doc: &'static str,
+}
+
+/// A family of keys whose last part is free (a plugin's own settings).
+#[derive(Debug)]
+pub struct Prefix {
+    /// The part every key of the family starts with.
+    pub prefix: &'static str,
+    /// What the keys do.
+    pub doc: &'static str,
+}
+
+macro_rules! plugin_keys {
+    ($stage:literal, $what:literal) => {
+        [
+            Key {
+                name: concat!("spillway.", $stage, ".plugin"),
+                default: Some("default"),
+                doc: concat!(
+                    "The ", $what, ": `default` (built in) or the path of a WebAssembly ",
+                    "component (`.wasm`) exporting `spillway:plugin/", $stage, "`."
+                ),
+            },
+            Key {
+                name: concat!("spillway.", $stage, ".timeout.ms"),
+                default: Some("5000"),
+                doc: "The longest one call of the plugin may run, in milliseconds; then it is interrupted.",
+            },
+            Key {
+                name: concat!("spillway.", $stage, ".memory.mb"),
+                default: Some("128"),
+                doc: "The most memory one instance of the plugin may use, in MiB.",
+            },
+        ]
+    };
+}
+
+const MAPPER: [Key; 3] = plugin_keys!("mapper", "stream-name mapper plugin");
+const TRANSFORMER: [Key; 3] = plugin_keys!("transformer", "event transformer plugin");
+const CONSUMER: [Key; 3] = plugin_keys!("consumer", "queue consumer plugin");
+
+/// Every key with a fixed name.
+pub static KEYS: &[Key] = &[
+    MAPPER[0],
+    MAPPER[1],
+    MAPPER[2],
+    TRANSFORMER[0],
+    TRANSFORMER[1],
+    TRANSFORMER[2],
+    CONSUMER[0],
+    CONSUMER[1],
+    CONSUMER[2],
+    Key {
+        name: "spillway.plugins.cache.dir",
+        default: None,
+        doc: "Where compiled plugins are cached. Default: `$XDG_CACHE_HOME/spillway/plugins` \
+              (or `~/.cache/spillway/plugins`); `none` turns the cache off.",
+    },
+];
+
+/// Every family of keys.
+pub static PREFIXES: &[Prefix] = &[
+    Prefix {
+        prefix: "spillway.mapper.config.",
+        doc: "The mapper plugin's own settings: `spillway.mapper.config.<key>` is what the plugin \
+              reads with `config(\"<key>\")`.",
+    },
+    Prefix {
+        prefix: "spillway.transformer.config.",
+        doc: "The transformer plugin's own settings. The default transformer reads \
+              `detail-type.<stream>` and `bus.<stream>` for every stream it is given.",
+    },
+    Prefix {
+        prefix: "spillway.consumer.config.",
+        doc: "The consumer plugin's own settings.",
+    },
+];
+
+/// The default of a fixed key.
+pub fn default_of(key: &str) -> Option<&'static str> {
+    KEYS.iter().find(|k| k.name == key).and_then(|k| k.default)
+}
+
+/// A key that Spillway does not read, and what it may have meant.
+#[derive(Debug)]
+pub struct UnknownKey {
+    key: String,
+    origin: Origin,
+    suggestion: Option<String>,
+}
+
+impl fmt::Display for UnknownKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "'{}' ({})", self.key, self.origin)?;
+        match &self.suggestion {
+            Some(suggestion) => write!(f, ": did you mean '{suggestion}'?"),
+            None if self.key.starts_with("debezium.") => write!(
+                f,
+                ": Spillway does not support this Debezium key (yet); remove it, or see \
+                 docs/CONFIGURATION.md for the keys Spillway reads"
+            ),
+            None => write!(f, ": no such key; see docs/CONFIGURATION.md"),
+        }
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::File { line } => write!(f, "line {line}"),
+            Origin::Environment(variable) => write!(f, "environment variable {variable}"),
+            Origin::Default => write!(f, "default"),
+        }
+    }
+}
+
+/// Accepts a key Spillway reads; otherwise says which valid key is closest.
+pub(super) fn check(key: &str, origin: &Origin) -> Result<(), UnknownKey> {
+    let known = KEYS.iter().any(|k| k.name == key)
+        || PREFIXES
+            .iter()
+            .any(|p| key.len() > p.prefix.len() && key.starts_with(p.prefix));
+    if known {
+        return Ok(());
+    }
+    Err(UnknownKey {
+        key: key.to_owned(),
+        origin: origin.clone(),
+        suggestion: closest(key),
+    })
+}
+
+/// The valid key nearest to `key` by edit distance, if it is near enough to be
+/// a typo (at most a third of the key's length, and at most 4 edits). A family
+/// is compared by its prefix, and suggested with the rest of the key kept.
+fn closest(key: &str) -> Option<String> {
+    let limit = (key.len() / 3).min(4);
+    let fixed = KEYS
+        .iter()
+        .map(|k| (strsim::damerau_levenshtein(key, k.name), k.name.to_owned()));
+    let families = PREFIXES.iter().filter_map(|family| {
+        let dots = family.prefix.matches('.').count();
+        let split = key.match_indices('.').nth(dots.checked_sub(1)?)?.0 + 1;
+        let (head, rest) = key.split_at(split);
+        let distance = strsim::damerau_levenshtein(head, family.prefix);
+        (!rest.is_empty()).then(|| (distance, format!("{}{rest}", family.prefix)))
+    });
+    fixed
+        .chain(families)
+        .filter(|(distance, _)| *distance <= limit)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, suggestion)| suggestion)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions_fix_typos_only() {
+        assert_eq!(closest("spillway.consumer.timout.ms").as_deref(), Some("spillway.consumer.timeout.ms"));
+        assert_eq!(
+            closest("spillway.transformr.config.bus.s").as_deref(),
+            Some("spillway.transformer.config.bus.s")
+        );
+        assert_eq!(closest("something.else.entirely"), None);
+    }
+
+    #[test]
+    fn every_key_is_documented_in_the_configuration_reference() {
+        let reference = include_str!("../../../../docs/CONFIGURATION.md");
+        for key in KEYS {
+            assert!(reference.contains(&format!("`{}`", key.name)), "{} is not documented", key.name);
+        }
+        for family in PREFIXES {
+            let shown = format!("`{}<key>`", family.prefix);
+            assert!(reference.contains(&shown), "{shown} is not documented");
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! The `spillway` command: configuration, plugin wiring and commands.
+//!
+//! Layout:
+//! - [`cli`]: the command line (clap).
+//! - [`config`]: Debezium Server-style properties with environment overrides,
+//!   checked against the table of keys Spillway reads.
+//! - [`plugins`]: the plugins a configuration names, with settings and limits.
+//! - [`plugin_test`]: `spillway plugin test`.
+//!
+//! The plugin runtime itself is the `spillway-plugin` crate.
+
+pub mod cli;
+pub mod config;
+pub mod plugin_test;
+pub mod plugins;

@@ -1,0 +1,165 @@
+//! `spillway plugin test`: runs one plugin on an input file and prints what it
+//! returned, so a plugin author can try a plugin without a database or AWS.
+//!
+//! Inputs are JSON, one object or an array, with the WIT records' field names:
+//! - mapper: `{"server", "database", "schema", "name"}`;
+//! - transformer: `{"stream", "data", "shard-id"?, "partition-key"?,
+//!   "sequence-number"?, "arrival-ms"?}` where `data` is the change event (a JSON
+//!   value, or a string taken as is);
+//! - consumer: `{"body", "id"?, "group-id"?, "receive-count"?, "attributes"?}`
+//!   where `body` is a JSON value or a string.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use spillway_plugin::consumer::{Consumer, Message, Outcome};
+use spillway_plugin::mapper::{Mapper, Table};
+use spillway_plugin::transformer::{BusEvent, StreamRecord, Transformer};
+use spillway_plugin::{PluginSpec, Runtime};
+
+use crate::plugins::Kind;
+
+/// Runs `spec`, a plugin of `kind`, on every input in `input`, writing results to `out`.
+pub fn run(runtime: &Runtime, kind: Kind, spec: PluginSpec, input: &Path, out: &mut impl Write) -> Result<()> {
+    let text = std::fs::read_to_string(input)
+        .with_context(|| format!("cannot read input file '{}'", input.display()))?;
+    match kind {
+        Kind::Mapper => {
+            let mut worker = Mapper::load(runtime, spec)?.worker();
+            for table in parse::<TableInput>(&text, input)? {
+                let table = Table {
+                    server: table.server,
+                    database: table.database,
+                    schema: table.schema,
+                    name: table.name,
+                };
+                let stream = worker.stream_name(&table)?;
+                writeln!(out, "{}.{} -> {stream}", table.schema, table.name)?;
+            }
+        }
+        Kind::Transformer => {
+            let mut worker = Transformer::load(runtime, spec)?.worker();
+            let batch: Vec<StreamRecord> = parse::<RecordInput>(&text, input)?
+                .into_iter()
+                .enumerate()
+                .map(|(i, r)| r.into_record(i))
+                .collect();
+            let events = worker.transform(&batch)?;
+            let entries: Vec<serde_json::Value> = events.iter().map(put_events_entry).collect();
+            writeln!(out, "{}", serde_json::to_string_pretty(&entries)?)?;
+        }
+        Kind::Consumer => {
+            let mut worker = Consumer::load(runtime, spec)?.worker();
+            for (i, message) in parse::<MessageInput>(&text, input)?.into_iter().enumerate() {
+                let message = message.into_message(i);
+                let verdict = match worker.handle(&message)? {
+                    Outcome::Ack => "ack".to_owned(),
+                    Outcome::RetryAfter(seconds) => format!("retry-after {seconds}"),
+                    Outcome::Reject(reason) => format!("reject: {reason}"),
+                };
+                writeln!(out, "message '{}': {verdict}", message.id)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One object or an array of them.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany<T> {
+    Many(Vec<T>),
+    One(T),
+}
+
+fn parse<T: DeserializeOwned>(text: &str, input: &Path) -> Result<Vec<T>> {
+    let parsed: OneOrMany<T> = serde_json::from_str(text)
+        .with_context(|| format!("input file '{}' is not a valid input (see `spillway plugin test --help`)", input.display()))?;
+    Ok(match parsed {
+        OneOrMany::Many(items) => items,
+        OneOrMany::One(item) => vec![item],
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct TableInput {
+    server: String,
+    database: String,
+    schema: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct RecordInput {
+    stream: String,
+    data: serde_json::Value,
+    shard_id: Option<String>,
+    partition_key: Option<String>,
+    sequence_number: Option<String>,
+    arrival_ms: Option<i64>,
+}
+
+impl RecordInput {
+    fn into_record(self, index: usize) -> StreamRecord {
+        StreamRecord {
+            stream_name: self.stream,
+            shard_id: self.shard_id.unwrap_or_else(|| "shardId-000000000000".to_owned()),
+            partition_key: self.partition_key.unwrap_or_default(),
+            sequence_number: self.sequence_number.unwrap_or_else(|| (index + 1).to_string()),
+            arrival_ms: self.arrival_ms.unwrap_or(0),
+            data: text_of(self.data).into_bytes(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct MessageInput {
+    body: serde_json::Value,
+    id: Option<String>,
+    group_id: Option<String>,
+    receive_count: Option<u32>,
+    #[serde(default)]
+    attributes: BTreeMap<String, String>,
+}
+
+impl MessageInput {
+    fn into_message(self, index: usize) -> Message {
+        Message {
+            id: self.id.unwrap_or_else(|| format!("test-message-{}", index + 1)),
+            body: text_of(self.body),
+            group_id: self.group_id,
+            receive_count: self.receive_count.unwrap_or(1),
+            attributes: self.attributes.into_iter().collect(),
+        }
+    }
+}
+
+/// A string as is; any other JSON value as JSON text.
+fn text_of(value: serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(text) => text,
+        other => other.to_string(),
+    }
+}
+
+/// An event as a PutEvents request entry, with AWS's field names.
+fn put_events_entry(event: &BusEvent) -> serde_json::Value {
+    let mut entry = serde_json::json!({
+        "Source": event.source,
+        "DetailType": event.detail_type,
+        "Detail": event.detail,
+        "EventBusName": event.bus_name,
+        "Resources": event.resources,
+    });
+    if let Some(time) = &event.time {
+        entry["Time"] = time.clone().into();
+    }
+    entry
+}

@@ -1,0 +1,110 @@
+//! The plugins a configuration names, with their settings and limits.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use spillway_plugin::{Code, Limits, PluginSpec, RuntimeOptions};
+
+use crate::config::{Config, ConfigError};
+
+/// The three kinds of plugin, one per stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Kind {
+    /// Names the Kinesis stream of a table (capture).
+    Mapper,
+    /// Turns Kinesis records into EventBridge events (forward).
+    Transformer,
+    /// Handles queue messages (consume).
+    Consumer,
+}
+
+impl Kind {
+    /// The kind's name, as in configuration keys and the WIT interface.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Mapper => "mapper",
+            Kind::Transformer => "transformer",
+            Kind::Consumer => "consumer",
+        }
+    }
+}
+
+/// The plugin of `kind` that `config` names: its code
+/// (`spillway.<kind>.plugin`), settings (`spillway.<kind>.config.*`) and limits.
+pub fn spec(config: &Config, kind: Kind) -> Result<PluginSpec, ConfigError> {
+    let key = |suffix: &str| format!("spillway.{}.{suffix}", kind.name());
+    let code = match config.get(&key("plugin")).map(str::trim) {
+        None | Some("" | "default") => Code::Default,
+        Some(path) => Code::File(PathBuf::from(path)),
+    };
+    let defaults = Limits::default();
+    let timeout_ms = config.get_u64(&key("timeout.ms"))?;
+    let memory_mb = config.get_u64(&key("memory.mb"))?;
+    Ok(PluginSpec {
+        code,
+        settings: config.under(&key("config.")),
+        limits: Limits {
+            timeout: timeout_ms.map_or(defaults.timeout, Duration::from_millis),
+            memory_bytes: memory_mb.map_or(defaults.memory_bytes, |mb| mb << 20),
+        },
+    })
+}
+
+/// The plugin runtime's options: where compiled plugins are cached.
+pub fn runtime_options(config: &Config) -> RuntimeOptions {
+    let cache_dir = match config.get("spillway.plugins.cache.dir").map(str::trim) {
+        Some("none") => None,
+        Some(dir) if !dir.is_empty() => Some(PathBuf::from(dir)),
+        _ => default_cache_dir(),
+    };
+    RuntimeOptions { cache_dir }
+}
+
+fn default_cache_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))?;
+    Some(base.join("spillway").join("plugins"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(entries: &[(&str, &str)]) -> Config {
+        let file = entries
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string(), 1))
+            .collect();
+        Config::build(file, []).expect("valid configuration")
+    }
+
+    #[test]
+    fn each_stage_takes_its_own_plugin_settings_and_limits() {
+        let config = config(&[
+            ("spillway.consumer.plugin", "/plugins/mine.wasm"),
+            ("spillway.consumer.timeout.ms", "250"),
+            ("spillway.consumer.memory.mb", "16"),
+            ("spillway.consumer.config.table", "orders"),
+            ("spillway.mapper.config.table", "not the consumer's"),
+        ]);
+        let consumer = spec(&config, Kind::Consumer).expect("spec");
+        assert!(matches!(&consumer.code, Code::File(p) if p == &PathBuf::from("/plugins/mine.wasm")));
+        assert_eq!(consumer.limits.timeout, Duration::from_millis(250));
+        assert_eq!(consumer.limits.memory_bytes, 16 << 20);
+        assert_eq!(consumer.settings.len(), 1);
+        assert_eq!(consumer.settings["table"], "orders");
+
+        let mapper = spec(&config, Kind::Mapper).expect("spec");
+        assert!(matches!(mapper.code, Code::Default));
+        assert_eq!(mapper.limits.timeout, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn the_cache_can_be_moved_or_turned_off() {
+        let off = config(&[("spillway.plugins.cache.dir", "none")]);
+        assert_eq!(runtime_options(&off).cache_dir, None);
+        let moved = config(&[("spillway.plugins.cache.dir", "/var/cache/x")]);
+        assert_eq!(runtime_options(&moved).cache_dir, Some(PathBuf::from("/var/cache/x")));
+    }
+}
