@@ -45,7 +45,9 @@ fn main() {
     ] {
         cargo.env_remove(var);
     }
-    let status = cargo.status().expect("cannot run cargo to build the guest plugins");
+    let status = cargo
+        .status()
+        .expect("cannot run cargo to build the guest plugins");
     assert!(
         status.success(),
         "building the guest plugins failed; is the wasm32-wasip2 target installed? \

@@ -2,16 +2,22 @@
 //! files. Their sources are in `plugins/` and build.rs compiles them.
 
 /// The default stream-name mapper: `<topic.prefix>.<schema>.<table>`.
-pub static MAPPER: &[u8] =
-    include_bytes!(concat!(env!("SPILLWAY_PLUGIN_DIR"), "/spillway_mapper.wasm"));
+pub static MAPPER: &[u8] = include_bytes!(concat!(
+    env!("SPILLWAY_PLUGIN_DIR"),
+    "/spillway_mapper.wasm"
+));
 
 /// The default transformer: the reference pipeline's Lambda.
-pub static TRANSFORMER: &[u8] =
-    include_bytes!(concat!(env!("SPILLWAY_PLUGIN_DIR"), "/spillway_transformer.wasm"));
+pub static TRANSFORMER: &[u8] = include_bytes!(concat!(
+    env!("SPILLWAY_PLUGIN_DIR"),
+    "/spillway_transformer.wasm"
+));
 
 /// The default consumer: the reference pipeline's queue consumer.
-pub static CONSUMER: &[u8] =
-    include_bytes!(concat!(env!("SPILLWAY_PLUGIN_DIR"), "/spillway_consumer.wasm"));
+pub static CONSUMER: &[u8] = include_bytes!(concat!(
+    env!("SPILLWAY_PLUGIN_DIR"),
+    "/spillway_consumer.wasm"
+));
 
 /// Where this build put every guest it compiled, the test fixtures included
 /// (`spillway_fixture_misbehave.wasm`, ...). For tests and examples.

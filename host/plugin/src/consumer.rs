@@ -60,9 +60,11 @@ pub struct ConsumerWorker(Worker<ConsumerPluginPre<Sandbox>>);
 impl ConsumerWorker {
     /// Handles one message; a `retry-after` beyond SQS' 12 hours is refused.
     pub fn handle(&mut self, message: &Message) -> Result<Outcome, PluginError> {
-        let outcome = self
-            .0
-            .call(|plugin, store| plugin.spillway_plugin_consumer().call_handle(store, message))?;
+        let outcome = self.0.call(|plugin, store| {
+            plugin
+                .spillway_plugin_consumer()
+                .call_handle(store, message)
+        })?;
         if let Outcome::RetryAfter(seconds) = outcome
             && seconds > MAX_RETRY_AFTER_SECONDS
         {

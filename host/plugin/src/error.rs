@@ -29,7 +29,9 @@ pub enum PluginError {
         reason: String,
     },
     /// The component does not implement the expected world of this host's contract.
-    #[error("{kind} plugin '{plugin}' does not implement world '{world}' of spillway:plugin@{version}: {reason}")]
+    #[error(
+        "{kind} plugin '{plugin}' does not implement world '{world}' of spillway:plugin@{version}: {reason}"
+    )]
     WrongContract {
         /// The kind of plugin that was expected.
         kind: &'static str,
@@ -80,7 +82,11 @@ pub enum PluginError {
         stderr: String,
     },
     /// The call ran past its time limit and was interrupted.
-    #[error("{kind} plugin '{plugin}' timed out: stopped after {:.1?} (the limit is {limit:?}){}", elapsed, tail(stderr))]
+    #[error(
+        "{kind} plugin '{plugin}' timed out: stopped after {:.1?} (the limit is {limit:?}){}",
+        elapsed,
+        tail(stderr)
+    )]
     TimedOut {
         /// The kind of plugin.
         kind: &'static str,
@@ -94,7 +100,10 @@ pub enum PluginError {
         stderr: String,
     },
     /// The plugin asked for more memory than its limit.
-    #[error("{kind} plugin '{plugin}' ran out of memory: it asked for {requested} bytes, the limit is {limit} bytes{}", tail(stderr))]
+    #[error(
+        "{kind} plugin '{plugin}' ran out of memory: it asked for {requested} bytes, the limit is {limit} bytes{}",
+        tail(stderr)
+    )]
     OutOfMemory {
         /// The kind of plugin.
         kind: &'static str,

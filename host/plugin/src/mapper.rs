@@ -81,7 +81,10 @@ impl MapperWorker {
 /// Kinesis stream names are 1 to 128 characters of `a-z A-Z 0-9 _ . -`.
 fn check_stream_name(name: &str) -> Result<(), String> {
     if name.is_empty() || name.len() > 128 {
-        return Err(format!("it must be 1 to 128 characters long, not {}", name.len()));
+        return Err(format!(
+            "it must be 1 to 128 characters long, not {}",
+            name.len()
+        ));
     }
     match name
         .chars()

@@ -106,23 +106,20 @@ pub struct Runtime {
 impl Runtime {
     /// Sets up the engine, the cache and the host functions plugins may import.
     pub fn new(options: &RuntimeOptions) -> Result<Self, PluginError> {
-        let runtime_error = |what: &str, e: wasmtime::Error| {
-            PluginError::Runtime(format!("{what}: {e:#}"))
-        };
+        let runtime_error =
+            |what: &str, e: wasmtime::Error| PluginError::Runtime(format!("{what}: {e:#}"));
         let mut config = Config::new();
         config.epoch_interruption(true);
         if let Some(dir) = &options.cache_dir {
             let mut cache = CacheConfig::new();
             cache.with_directory(dir);
-            let cache = Cache::new(cache).map_err(|e| {
-                runtime_error(&format!("plugin cache in '{}'", dir.display()), e)
-            })?;
+            let cache = Cache::new(cache)
+                .map_err(|e| runtime_error(&format!("plugin cache in '{}'", dir.display()), e))?;
             config.cache(Some(cache));
         }
         let engine = Engine::new(&config).map_err(|e| runtime_error("engine", e))?;
         let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
-            .map_err(|e| runtime_error("WASI", e))?;
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| runtime_error("WASI", e))?;
         host::add_to_linker::<Sandbox, wasmtime::component::HasSelf<Sandbox>>(&mut linker, |s| s)
             .map_err(|e| runtime_error("host interface", e))?;
         start_epoch_ticker(engine.weak())
@@ -156,8 +153,8 @@ impl Runtime {
             reason,
         };
         check_component_header(&bytes).map_err(not_a_component)?;
-        let component = Component::new(&self.engine, &bytes)
-            .map_err(|e| not_a_component(format!("{e:#}")))?;
+        let component =
+            Component::new(&self.engine, &bytes).map_err(|e| not_a_component(format!("{e:#}")))?;
         let wrong_contract = |reason: String| PluginError::WrongContract {
             kind: kind.name,
             plugin: plugin.clone(),

@@ -30,7 +30,11 @@ pub(crate) struct Loaded<W> {
 }
 
 impl<W: World> Loaded<W> {
-    pub(crate) fn load(runtime: &Runtime, kind: &Kind, spec: PluginSpec) -> Result<Self, PluginError> {
+    pub(crate) fn load(
+        runtime: &Runtime,
+        kind: &Kind,
+        spec: PluginSpec,
+    ) -> Result<Self, PluginError> {
         let (pre, identity) = runtime.prepare(kind, &spec)?;
         let world = W::new(pre).map_err(|e| PluginError::WrongContract {
             kind: kind.name,
@@ -65,7 +69,12 @@ impl<W: World> Loaded<W> {
     /// Ticks until the deadline: one more than the limit holds, since the
     /// current tick is already partly gone.
     fn deadline_ticks(&self) -> u64 {
-        let ticks = self.limits.timeout.as_millis().div_ceil(EPOCH_TICK.as_millis()) + 1;
+        let ticks = self
+            .limits
+            .timeout
+            .as_millis()
+            .div_ceil(EPOCH_TICK.as_millis())
+            + 1;
         u64::try_from(ticks).unwrap_or(u64::MAX)
     }
 
@@ -98,7 +107,12 @@ impl<W: World> Loaded<W> {
     }
 
     /// Names a failed call's error: out of memory, timed out, or another trap.
-    fn classify(&self, error: wasmtime::Error, elapsed: Duration, store: &Store<Sandbox>) -> PluginError {
+    fn classify(
+        &self,
+        error: wasmtime::Error,
+        elapsed: Duration,
+        store: &Store<Sandbox>,
+    ) -> PluginError {
         let kind = self.identity.kind;
         let plugin = self.identity.name.clone();
         let stderr = store.data().stderr.take();

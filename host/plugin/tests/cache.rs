@@ -25,14 +25,20 @@ fn the_cache_is_filled_and_keyed_by_content() {
     };
     let spec = PluginSpec::new(Code::File(plugin_file.clone()));
     let mut mapper = Mapper::load(&runtime, spec.clone()).expect("load").worker();
-    assert_eq!(mapper.stream_name(&table).expect("name"), "kinesis.inventory.products");
+    assert_eq!(
+        mapper.stream_name(&table).expect("name"),
+        "kinesis.inventory.products"
+    );
     let cached = walk(&dir.path().join("cache"));
     assert!(cached > 0, "nothing was cached");
 
     // Same path, other component: the runtime must not reuse the mapper's artifact.
     std::fs::copy(support::guest("spillway_consumer.wasm"), &plugin_file).expect("copy");
     let runtime = Runtime::new(&options).expect("runtime");
-    assert!(Mapper::load(&runtime, spec.clone()).is_err(), "a stale mapper was loaded");
+    assert!(
+        Mapper::load(&runtime, spec.clone()).is_err(),
+        "a stale mapper was loaded"
+    );
     let mut consumer = Consumer::load(&runtime, spec).expect("load").worker();
     let message = Message {
         id: "m".into(),
@@ -42,7 +48,10 @@ fn the_cache_is_filled_and_keyed_by_content() {
         attributes: Vec::new(),
     };
     assert!(matches!(consumer.handle(&message), Ok(Outcome::Reject(_))));
-    assert!(walk(&dir.path().join("cache")) > cached, "the new component was not cached");
+    assert!(
+        walk(&dir.path().join("cache")) > cached,
+        "the new component was not cached"
+    );
 }
 
 /// How many files are under `dir`.

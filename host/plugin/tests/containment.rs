@@ -23,19 +23,26 @@ fn message(body: &str) -> Message {
 }
 
 fn consumer_worker() -> ConsumerWorker {
-    Consumer::load(&runtime(), misbehave(&[])).expect("load").worker()
+    Consumer::load(&runtime(), misbehave(&[]))
+        .expect("load")
+        .worker()
 }
 
 #[test]
 fn a_trap_is_reported_with_the_guest_stderr_and_the_next_call_works() {
     let mut worker = consumer_worker();
-    let error = worker.handle(&message("trap")).expect_err("the call must fail");
+    let error = worker
+        .handle(&message("trap"))
+        .expect_err("the call must fail");
     let text = error.to_string();
     assert!(matches!(error, PluginError::Trapped { .. }), "{text}");
     assert!(text.contains("spillway_fixture_misbehave.wasm"), "{text}");
     assert!(text.contains("the fixture was told to trap"), "{text}");
     assert!(text.contains("fixture: about to fail on purpose"), "{text}");
-    assert!(text.contains("spillway_fixture_misbehave::misbehave"), "{text}");
+    assert!(
+        text.contains("spillway_fixture_misbehave::misbehave"),
+        "{text}"
+    );
     assert!(error.can_retry());
     // The trapped instance was discarded; this call runs on a fresh one.
     assert!(matches!(worker.handle(&message("ok")), Ok(Outcome::Ack)));
@@ -63,8 +70,14 @@ fn a_hang_is_interrupted_at_its_time_limit_while_other_calls_go_on() {
     let error = result.expect_err("the hang must be stopped");
     assert!(matches!(error, PluginError::TimedOut { .. }), "{error}");
     assert!(error.to_string().contains("timed out"), "{error}");
-    assert!(elapsed >= Duration::from_millis(300), "stopped early: {elapsed:?}");
-    assert!(elapsed < Duration::from_secs(3), "stopped late: {elapsed:?}");
+    assert!(
+        elapsed >= Duration::from_millis(300),
+        "stopped early: {elapsed:?}"
+    );
+    assert!(
+        elapsed < Duration::from_secs(3),
+        "stopped late: {elapsed:?}"
+    );
     assert!(served > 0, "no call was served during the hang");
     assert!(matches!(hanging.handle(&message("ok")), Ok(Outcome::Ack)));
 }
@@ -72,9 +85,13 @@ fn a_hang_is_interrupted_at_its_time_limit_while_other_calls_go_on() {
 #[test]
 fn a_memory_hog_is_stopped_at_its_memory_limit() {
     let mut worker = consumer_worker();
-    let error = worker.handle(&message("hog")).expect_err("the hog must be stopped");
+    let error = worker
+        .handle(&message("hog"))
+        .expect_err("the hog must be stopped");
     match &error {
-        PluginError::OutOfMemory { limit, requested, .. } => {
+        PluginError::OutOfMemory {
+            limit, requested, ..
+        } => {
             assert_eq!(*limit, 32 << 20);
             assert!(requested > limit);
         }
@@ -87,7 +104,9 @@ fn a_memory_hog_is_stopped_at_its_memory_limit() {
 #[test]
 fn output_the_host_cannot_use_is_refused() {
     let runtime = runtime();
-    let mut mapper = Mapper::load(&runtime, misbehave(&[])).expect("load").worker();
+    let mut mapper = Mapper::load(&runtime, misbehave(&[]))
+        .expect("load")
+        .worker();
     let table = Table {
         server: "kinesis".into(),
         database: "inventory_db".into(),
@@ -95,10 +114,18 @@ fn output_the_host_cannot_use_is_refused() {
         name: "bad-output".into(),
     };
     let error = mapper.stream_name(&table).expect_err("refused");
-    assert!(matches!(error, PluginError::InvalidOutput { .. }), "{error}");
-    assert!(error.to_string().contains("is not a Kinesis stream name"), "{error}");
+    assert!(
+        matches!(error, PluginError::InvalidOutput { .. }),
+        "{error}"
+    );
+    assert!(
+        error.to_string().contains("is not a Kinesis stream name"),
+        "{error}"
+    );
 
-    let mut transformer = Transformer::load(&runtime, misbehave(&[])).expect("load").worker();
+    let mut transformer = Transformer::load(&runtime, misbehave(&[]))
+        .expect("load")
+        .worker();
     let record = StreamRecord {
         stream_name: "s".into(),
         shard_id: "shardId-000000000000".into(),
@@ -111,7 +138,9 @@ fn output_the_host_cannot_use_is_refused() {
     assert!(error.to_string().contains("is empty"), "{error}");
 
     let mut consumer = consumer_worker();
-    let error = consumer.handle(&message("bad-output")).expect_err("refused");
+    let error = consumer
+        .handle(&message("bad-output"))
+        .expect_err("refused");
     assert!(error.to_string().contains("beyond SQS' limit"), "{error}");
     // Refusing an answer does not cost the instance anything.
     assert!(matches!(consumer.handle(&message("ok")), Ok(Outcome::Ack)));

@@ -20,13 +20,28 @@ fn load_error(result: Result<impl Sized, PluginError>) -> PluginError {
 fn a_plugin_of_another_kind_is_refused() {
     let runtime = runtime();
     let consumer = guest("spillway_consumer.wasm");
-    let error = load_error(Mapper::load(&runtime, PluginSpec::new(Code::File(consumer.clone()))));
+    let error = load_error(Mapper::load(
+        &runtime,
+        PluginSpec::new(Code::File(consumer.clone())),
+    ));
     let message = error.to_string();
-    assert!(matches!(error, PluginError::WrongContract { .. }), "{message}");
-    assert!(message.contains(&consumer.display().to_string()), "{message}");
+    assert!(
+        matches!(error, PluginError::WrongContract { .. }),
+        "{message}"
+    );
+    assert!(
+        message.contains(&consumer.display().to_string()),
+        "{message}"
+    );
     assert!(message.contains("world 'mapper-plugin'"), "{message}");
-    assert!(message.contains("does not export spillway:plugin/mapper@0.1.0"), "{message}");
-    assert!(message.contains("it exports spillway:plugin/consumer@0.1.0"), "{message}");
+    assert!(
+        message.contains("does not export spillway:plugin/mapper@0.1.0"),
+        "{message}"
+    );
+    assert!(
+        message.contains("it exports spillway:plugin/consumer@0.1.0"),
+        "{message}"
+    );
     assert!(!error.can_retry());
 }
 
@@ -36,8 +51,14 @@ fn a_plugin_built_for_another_contract_version_is_refused() {
     let future = guest("spillway_fixture_future_version.wasm");
     let error = load_error(Mapper::load(&runtime, PluginSpec::new(Code::File(future))));
     let message = error.to_string();
-    assert!(message.contains("it exports spillway:plugin/mapper@9.0.0"), "{message}");
-    assert!(message.contains("this host needs spillway:plugin/mapper@0.1.0"), "{message}");
+    assert!(
+        message.contains("it exports spillway:plugin/mapper@9.0.0"),
+        "{message}"
+    );
+    assert!(
+        message.contains("this host needs spillway:plugin/mapper@0.1.0"),
+        "{message}"
+    );
     assert!(message.contains("rebuild the plugin"), "{message}");
 }
 
@@ -45,13 +66,22 @@ fn a_plugin_built_for_another_contract_version_is_refused() {
 fn files_that_are_not_components_are_refused() {
     let runtime = runtime();
     let core_module = b"\0asm\x01\0\0\0".to_vec();
-    let error = load_error(Transformer::load(&runtime, PluginSpec::new(Code::Bytes(core_module))));
-    assert!(error.to_string().contains("core WebAssembly module"), "{error}");
+    let error = load_error(Transformer::load(
+        &runtime,
+        PluginSpec::new(Code::Bytes(core_module)),
+    ));
+    assert!(
+        error.to_string().contains("core WebAssembly module"),
+        "{error}"
+    );
     assert!(error.to_string().contains("wasm32-wasip2"), "{error}");
 
     let text = b"#!/bin/sh\necho hello\n".to_vec();
     let error = load_error(Consumer::load(&runtime, PluginSpec::new(Code::Bytes(text))));
-    assert!(error.to_string().contains("not a WebAssembly file"), "{error}");
+    assert!(
+        error.to_string().contains("not a WebAssembly file"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -60,7 +90,10 @@ fn a_missing_file_is_named() {
     let missing = std::path::PathBuf::from("/nonexistent/mapper.wasm");
     let error = load_error(Mapper::load(&runtime, PluginSpec::new(Code::File(missing))));
     assert!(matches!(error, PluginError::Read { .. }));
-    assert!(error.to_string().contains("/nonexistent/mapper.wasm"), "{error}");
+    assert!(
+        error.to_string().contains("/nonexistent/mapper.wasm"),
+        "{error}"
+    );
 }
 
 #[test]

@@ -11,14 +11,19 @@ use support::{runtime, settings};
 
 #[test]
 fn the_default_mapper_names_streams_like_debezium() {
-    let mut mapper = Mapper::load(&runtime(), PluginSpec::default_plugin()).expect("load").worker();
+    let mut mapper = Mapper::load(&runtime(), PluginSpec::default_plugin())
+        .expect("load")
+        .worker();
     let table = Table {
         server: "kinesis".into(),
         database: "inventory_db".into(),
         schema: "inventory".into(),
         name: "customers".into(),
     };
-    assert_eq!(mapper.stream_name(&table).expect("name"), "kinesis.inventory.customers");
+    assert_eq!(
+        mapper.stream_name(&table).expect("name"),
+        "kinesis.inventory.customers"
+    );
 }
 
 fn record(stream: &str, data: &str) -> StreamRecord {
@@ -36,9 +41,15 @@ fn record(stream: &str, data: &str) -> StreamRecord {
 fn the_default_transformer_routes_like_the_reference_lambda() {
     let mut spec = PluginSpec::default_plugin();
     spec.settings = settings(&[
-        ("detail-type.kinesis.inventory.products", "ProductDataChangeEvent"),
+        (
+            "detail-type.kinesis.inventory.products",
+            "ProductDataChangeEvent",
+        ),
         ("bus.kinesis.inventory.products", "products"),
-        ("detail-type.kinesis.inventory.customers", "CustomerDataChangeEvent"),
+        (
+            "detail-type.kinesis.inventory.customers",
+            "CustomerDataChangeEvent",
+        ),
         ("bus.kinesis.inventory.customers", "customers"),
     ]);
     let mut transformer = Transformer::load(&runtime(), spec).expect("load").worker();
@@ -54,8 +65,14 @@ fn the_default_transformer_routes_like_the_reference_lambda() {
     assert_eq!(events[0].source, "kinesis.inventory.products");
     assert_eq!(events[0].detail_type, "ProductDataChangeEvent");
     assert_eq!(events[0].bus_name, "products");
-    assert_eq!(events[0].detail, product, "the detail must be the event, unchanged");
-    assert_eq!(events[0].time, None, "the host stamps the time of publication");
+    assert_eq!(
+        events[0].detail, product,
+        "the detail must be the event, unchanged"
+    );
+    assert_eq!(
+        events[0].time, None,
+        "the host stamps the time of publication"
+    );
     assert_eq!(events[1].detail_type, "CustomerDataChangeEvent");
     assert_eq!(events[1].bus_name, "customers");
     assert_eq!(events[1].detail, customer);
@@ -64,12 +81,17 @@ fn the_default_transformer_routes_like_the_reference_lambda() {
         .transform(&[record("kinesis.inventory.orders", product)])
         .expect_err("unknown stream");
     let text = error.to_string();
-    assert!(text.contains("'detail-type.kinesis.inventory.orders'"), "{text}");
+    assert!(
+        text.contains("'detail-type.kinesis.inventory.orders'"),
+        "{text}"
+    );
 }
 
 #[test]
 fn the_default_consumer_acks_change_events_and_rejects_anything_else() {
-    let mut consumer = Consumer::load(&runtime(), PluginSpec::default_plugin()).expect("load").worker();
+    let mut consumer = Consumer::load(&runtime(), PluginSpec::default_plugin())
+        .expect("load")
+        .worker();
     let message = |body: &str| Message {
         id: "m-1".into(),
         body: body.into(),
@@ -80,7 +102,10 @@ fn the_default_consumer_acks_change_events_and_rejects_anything_else() {
     let event = r#"{"version":"0","id":"x","detail-type":"ProductDataChangeEvent",
         "source":"kinesis.inventory.products","detail":{"schema":{},"payload":
         {"before":null,"after":{"id":101,"name":"scooter"},"op":"c"}}}"#;
-    assert_eq!(consumer.handle(&message(event)).expect("handle"), Outcome::Ack);
+    assert_eq!(
+        consumer.handle(&message(event)).expect("handle"),
+        Outcome::Ack
+    );
     match consumer.handle(&message("{\"hello\":1}")).expect("handle") {
         Outcome::Reject(reason) => assert!(reason.contains("detail-type"), "{reason}"),
         other => panic!("expected a rejection, got {other:?}"),

@@ -14,7 +14,10 @@ fn a_guest_reaches_no_file_environment_or_network() {
     let listener = TcpListener::bind("127.0.0.1:0").expect("listener");
     listener.set_nonblocking(true).expect("nonblocking");
     let addr = listener.local_addr().expect("addr").to_string();
-    assert!(std::env::vars().count() > 0, "the host itself has an environment");
+    assert!(
+        std::env::vars().count() > 0,
+        "the host itself has an environment"
+    );
 
     let plugin = Transformer::load(&runtime(), misbehave(&[("probe-addr", &addr)])).expect("load");
     let record = StreamRecord {

@@ -24,7 +24,13 @@ use spillway_plugin::{PluginSpec, Runtime};
 use crate::plugins::Kind;
 
 /// Runs `spec`, a plugin of `kind`, on every input in `input`, writing results to `out`.
-pub fn run(runtime: &Runtime, kind: Kind, spec: PluginSpec, input: &Path, out: &mut impl Write) -> Result<()> {
+pub fn run(
+    runtime: &Runtime,
+    kind: Kind,
+    spec: PluginSpec,
+    input: &Path,
+    out: &mut impl Write,
+) -> Result<()> {
     let text = std::fs::read_to_string(input)
         .with_context(|| format!("cannot read input file '{}'", input.display()))?;
     match kind {
@@ -77,8 +83,12 @@ enum OneOrMany<T> {
 }
 
 fn parse<T: DeserializeOwned>(text: &str, input: &Path) -> Result<Vec<T>> {
-    let parsed: OneOrMany<T> = serde_json::from_str(text)
-        .with_context(|| format!("input file '{}' is not a valid input (see `spillway plugin test --help`)", input.display()))?;
+    let parsed: OneOrMany<T> = serde_json::from_str(text).with_context(|| {
+        format!(
+            "input file '{}' is not a valid input (see `spillway plugin test --help`)",
+            input.display()
+        )
+    })?;
     Ok(match parsed {
         OneOrMany::Many(items) => items,
         OneOrMany::One(item) => vec![item],
@@ -109,9 +119,13 @@ impl RecordInput {
     fn into_record(self, index: usize) -> StreamRecord {
         StreamRecord {
             stream_name: self.stream,
-            shard_id: self.shard_id.unwrap_or_else(|| "shardId-000000000000".to_owned()),
+            shard_id: self
+                .shard_id
+                .unwrap_or_else(|| "shardId-000000000000".to_owned()),
             partition_key: self.partition_key.unwrap_or_default(),
-            sequence_number: self.sequence_number.unwrap_or_else(|| (index + 1).to_string()),
+            sequence_number: self
+                .sequence_number
+                .unwrap_or_else(|| (index + 1).to_string()),
             arrival_ms: self.arrival_ms.unwrap_or(0),
             data: text_of(self.data).into_bytes(),
         }
@@ -132,7 +146,9 @@ struct MessageInput {
 impl MessageInput {
     fn into_message(self, index: usize) -> Message {
         Message {
-            id: self.id.unwrap_or_else(|| format!("test-message-{}", index + 1)),
+            id: self
+                .id
+                .unwrap_or_else(|| format!("test-message-{}", index + 1)),
             body: text_of(self.body),
             group_id: self.group_id,
             receive_count: self.receive_count.unwrap_or(1),

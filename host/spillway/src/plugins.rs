@@ -89,7 +89,9 @@ mod tests {
             ("spillway.mapper.config.table", "not the consumer's"),
         ]);
         let consumer = spec(&config, Kind::Consumer).expect("spec");
-        assert!(matches!(&consumer.code, Code::File(p) if p == &PathBuf::from("/plugins/mine.wasm")));
+        assert!(
+            matches!(&consumer.code, Code::File(p) if p == &PathBuf::from("/plugins/mine.wasm"))
+        );
         assert_eq!(consumer.limits.timeout, Duration::from_millis(250));
         assert_eq!(consumer.limits.memory_bytes, 16 << 20);
         assert_eq!(consumer.settings.len(), 1);
@@ -105,6 +107,9 @@ mod tests {
         let off = config(&[("spillway.plugins.cache.dir", "none")]);
         assert_eq!(runtime_options(&off).cache_dir, None);
         let moved = config(&[("spillway.plugins.cache.dir", "/var/cache/x")]);
-        assert_eq!(runtime_options(&moved).cache_dir, Some(PathBuf::from("/var/cache/x")));
+        assert_eq!(
+            runtime_options(&moved).cache_dir,
+            Some(PathBuf::from("/var/cache/x"))
+        );
     }
 }

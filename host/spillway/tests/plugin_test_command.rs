@@ -24,7 +24,14 @@ fn text(bytes: &[u8]) -> String {
 
 #[test]
 fn the_default_mapper_prints_debezium_stream_names() {
-    let out = spillway(&["plugin", "test", "mapper", "default", "--input", "plugins/samples/tables.json"]);
+    let out = spillway(&[
+        "plugin",
+        "test",
+        "mapper",
+        "default",
+        "--input",
+        "plugins/samples/tables.json",
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(
         text(&out.stdout),
@@ -36,34 +43,68 @@ fn the_default_mapper_prints_debezium_stream_names() {
 #[test]
 fn the_default_transformer_prints_the_reference_lambdas_entries() {
     let out = spillway(&[
-        "plugin", "test", "transformer", "default",
-        "--input", "plugins/samples/records.json",
-        "--config", "configs/reference.properties",
+        "plugin",
+        "test",
+        "transformer",
+        "default",
+        "--input",
+        "plugins/samples/records.json",
+        "--config",
+        "configs/reference.properties",
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let entries: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).expect("JSON entries");
-    let records: Vec<serde_json::Value> =
-        serde_json::from_str(&std::fs::read_to_string(root().join("plugins/samples/records.json")).unwrap())
-            .unwrap();
+    let entries: Vec<serde_json::Value> =
+        serde_json::from_slice(&out.stdout).expect("JSON entries");
+    let records: Vec<serde_json::Value> = serde_json::from_str(
+        &std::fs::read_to_string(root().join("plugins/samples/records.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(entries.len(), records.len());
     let expected = [
-        ("kinesis.inventory.products", "ProductDataChangeEvent", "products"),
-        ("kinesis.inventory.products", "ProductDataChangeEvent", "products"),
-        ("kinesis.inventory.customers", "CustomerDataChangeEvent", "customers"),
+        (
+            "kinesis.inventory.products",
+            "ProductDataChangeEvent",
+            "products",
+        ),
+        (
+            "kinesis.inventory.products",
+            "ProductDataChangeEvent",
+            "products",
+        ),
+        (
+            "kinesis.inventory.customers",
+            "CustomerDataChangeEvent",
+            "customers",
+        ),
     ];
-    for ((entry, record), (source, detail_type, bus)) in entries.iter().zip(&records).zip(expected) {
+    for ((entry, record), (source, detail_type, bus)) in entries.iter().zip(&records).zip(expected)
+    {
         assert_eq!(entry["Source"], source);
         assert_eq!(entry["DetailType"], detail_type);
         assert_eq!(entry["EventBusName"], bus);
-        let detail: serde_json::Value = serde_json::from_str(entry["Detail"].as_str().unwrap()).unwrap();
-        assert_eq!(detail, record["data"], "the detail must be the change event, unchanged");
-        assert!(entry.get("Time").is_none(), "the time is stamped when publishing");
+        let detail: serde_json::Value =
+            serde_json::from_str(entry["Detail"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            detail, record["data"],
+            "the detail must be the change event, unchanged"
+        );
+        assert!(
+            entry.get("Time").is_none(),
+            "the time is stamped when publishing"
+        );
     }
 }
 
 #[test]
 fn the_default_consumer_logs_the_reference_lines_and_acks() {
-    let out = spillway(&["plugin", "test", "consumer", "default", "--input", "plugins/samples/messages.json"]);
+    let out = spillway(&[
+        "plugin",
+        "test",
+        "consumer",
+        "default",
+        "--input",
+        "plugins/samples/messages.json",
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let log = text(&out.stderr);
     for line in [
@@ -93,30 +134,58 @@ fn the_default_consumer_logs_the_reference_lines_and_acks() {
 fn a_plugin_of_the_wrong_kind_is_refused_with_a_clear_message() {
     let consumer = Path::new(spillway_plugin::builtin::BUILD_DIR).join("spillway_consumer.wasm");
     let out = spillway(&[
-        "plugin", "test", "mapper", consumer.to_str().unwrap(),
-        "--input", "plugins/samples/tables.json",
+        "plugin",
+        "test",
+        "mapper",
+        consumer.to_str().unwrap(),
+        "--input",
+        "plugins/samples/tables.json",
     ]);
     assert!(!out.status.success());
     let error = text(&out.stderr);
-    assert!(error.contains("does not implement world 'mapper-plugin'"), "{error}");
-    assert!(error.contains("it exports spillway:plugin/consumer@0.1.0"), "{error}");
+    assert!(
+        error.contains("does not implement world 'mapper-plugin'"),
+        "{error}"
+    );
+    assert!(
+        error.contains("it exports spillway:plugin/consumer@0.1.0"),
+        "{error}"
+    );
 }
 
 #[test]
 fn a_misspelled_configuration_key_stops_with_the_closest_valid_key() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("app.properties");
-    std::fs::write(&config, "spillway.mapper.plugin=default\nspillway.mapper.timout.ms=10\n").unwrap();
+    std::fs::write(
+        &config,
+        "spillway.mapper.plugin=default\nspillway.mapper.timout.ms=10\n",
+    )
+    .unwrap();
     let out = spillway(&[
-        "plugin", "test", "mapper", "default",
-        "--input", "plugins/samples/tables.json",
-        "--config", config.to_str().unwrap(),
+        "plugin",
+        "test",
+        "mapper",
+        "default",
+        "--input",
+        "plugins/samples/tables.json",
+        "--config",
+        config.to_str().unwrap(),
     ]);
     assert!(!out.status.success());
     let error = text(&out.stderr);
-    assert!(error.contains("'spillway.mapper.timout.ms' (line 2)"), "{error}");
-    assert!(error.contains("did you mean 'spillway.mapper.timeout.ms'?"), "{error}");
-    assert!(out.stdout.is_empty(), "nothing may run on a bad configuration");
+    assert!(
+        error.contains("'spillway.mapper.timout.ms' (line 2)"),
+        "{error}"
+    );
+    assert!(
+        error.contains("did you mean 'spillway.mapper.timeout.ms'?"),
+        "{error}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "nothing may run on a bad configuration"
+    );
 }
 
 #[test]
@@ -126,11 +195,17 @@ fn a_plugin_that_hangs_is_stopped_by_the_configured_limit() {
     std::fs::write(&config, "spillway.consumer.timeout.ms=200\n").unwrap();
     let input = dir.path().join("hang.json");
     std::fs::write(&input, r#"{"body": "hang"}"#).unwrap();
-    let fixture = Path::new(spillway_plugin::builtin::BUILD_DIR).join("spillway_fixture_misbehave.wasm");
+    let fixture =
+        Path::new(spillway_plugin::builtin::BUILD_DIR).join("spillway_fixture_misbehave.wasm");
     let out = spillway(&[
-        "plugin", "test", "consumer", fixture.to_str().unwrap(),
-        "--input", input.to_str().unwrap(),
-        "--config", config.to_str().unwrap(),
+        "plugin",
+        "test",
+        "consumer",
+        fixture.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
     ]);
     assert!(!out.status.success());
     let error = text(&out.stderr);

@@ -36,7 +36,11 @@ pub enum Decision {
 pub fn handle(id: &str, body: &str) -> Decision {
     let envelope: Value = match serde_json::from_str(body) {
         Ok(envelope) => envelope,
-        Err(e) => return Decision::Reject { reason: format!("the body is not JSON ({e})") },
+        Err(e) => {
+            return Decision::Reject {
+                reason: format!("the body is not JSON ({e})"),
+            };
+        }
     };
     match read_event(&envelope) {
         Ok(event) => Decision::Ack {
@@ -174,7 +178,10 @@ mod tests {
             ("[]", "not a JSON object"),
             (r#"{"source":"s","detail":{}}"#, "'detail-type'"),
             (r#"{"detail-type":"d","source":"s"}"#, "'detail'"),
-            (r#"{"detail-type":"d","source":"s","detail":{"x":1}}"#, "no 'op'"),
+            (
+                r#"{"detail-type":"d","source":"s","detail":{"x":1}}"#,
+                "no 'op'",
+            ),
             (
                 r#"{"detail-type":"d","source":"s","detail":{"op":"c","after":1,"before":null}}"#,
                 "'after' is not an object",

@@ -52,7 +52,13 @@ fn write_value(out: &mut String, value: &Value) {
 /// exponents from -4 to 15, scientific (`1e+16`, `1.5e-05`) otherwise.
 fn write_float(out: &mut String, f: f64) {
     if !f.is_finite() {
-        out.push_str(if f.is_nan() { "nan" } else if f > 0.0 { "inf" } else { "-inf" });
+        out.push_str(if f.is_nan() {
+            "nan"
+        } else if f > 0.0 {
+            "inf"
+        } else {
+            "-inf"
+        });
         return;
     }
     let sci = format!("{f:e}");
@@ -72,7 +78,11 @@ fn write_float(out: &mut String, f: f64) {
 
 /// Python's str repr: single quotes unless the text holds `'` and no `"`.
 fn write_str(out: &mut String, s: &str) {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     out.push(quote);
     for c in s.chars() {
         match c {

@@ -20,7 +20,11 @@ mod component {
 
     impl Guest for DefaultMapper {
         fn stream_name(table: Table) -> Result<String, String> {
-            Ok(super::stream_name(&table.server, &table.schema, &table.name))
+            Ok(super::stream_name(
+                &table.server,
+                &table.schema,
+                &table.name,
+            ))
         }
     }
 

@@ -134,7 +134,10 @@ mod tests {
     fn routes_a_record_like_the_reference_lambda() {
         let data = br#"{"payload":{"op":"c"}}"#;
         let events = transform(
-            [Record { stream: "kinesis.inventory.products", data }],
+            [Record {
+                stream: "kinesis.inventory.products",
+                data,
+            }],
             reference_settings,
         )
         .unwrap();
@@ -151,8 +154,14 @@ mod tests {
 
     #[test]
     fn an_unknown_stream_names_the_missing_setting() {
-        let err = transform([Record { stream: "other", data: b"{}" }], reference_settings)
-            .unwrap_err();
+        let err = transform(
+            [Record {
+                stream: "other",
+                data: b"{}",
+            }],
+            reference_settings,
+        )
+        .unwrap_err();
         assert!(err.contains("'detail-type.other'"), "{err}");
     }
 

@@ -176,7 +176,10 @@ mod tests {
 
     #[test]
     fn suggestions_fix_typos_only() {
-        assert_eq!(closest("spillway.consumer.timout.ms").as_deref(), Some("spillway.consumer.timeout.ms"));
+        assert_eq!(
+            closest("spillway.consumer.timout.ms").as_deref(),
+            Some("spillway.consumer.timeout.ms")
+        );
         assert_eq!(
             closest("spillway.transformr.config.bus.s").as_deref(),
             Some("spillway.transformer.config.bus.s")
@@ -188,7 +191,11 @@ mod tests {
     fn every_key_is_documented_in_the_configuration_reference() {
         let reference = include_str!("../../../../docs/CONFIGURATION.md");
         for key in KEYS {
-            assert!(reference.contains(&format!("`{}`", key.name)), "{} is not documented", key.name);
+            assert!(
+                reference.contains(&format!("`{}`", key.name)),
+                "{} is not documented",
+                key.name
+            );
         }
         for family in PREFIXES {
             let shown = format!("`{}<key>`", family.prefix);

@@ -158,23 +158,36 @@ mod tests {
         let err = Config::build(file(&[("spillway.mapper.plugn", "x.wasm")]), []).unwrap_err();
         let text = err.to_string();
         assert!(text.contains("'spillway.mapper.plugn' (line 1)"), "{text}");
-        assert!(text.contains("did you mean 'spillway.mapper.plugin'"), "{text}");
+        assert!(
+            text.contains("did you mean 'spillway.mapper.plugin'"),
+            "{text}"
+        );
     }
 
     #[test]
     fn a_debezium_key_spillway_does_not_read_yet_says_so() {
-        let err = Config::build(file(&[("debezium.source.poll.interval.ms", "5")]), []).unwrap_err();
-        assert!(err.to_string().contains("Spillway does not support"), "{err}");
+        let err =
+            Config::build(file(&[("debezium.source.poll.interval.ms", "5")]), []).unwrap_err();
+        assert!(
+            err.to_string().contains("Spillway does not support"),
+            "{err}"
+        );
     }
 
     #[test]
     fn environment_overrides_the_file_debezium_style() {
         let config = Config::build(
             file(&[("spillway.transformer.timeout.ms", "100")]),
-            [("SPILLWAY_TRANSFORMER_TIMEOUT_MS".to_owned(), "250".to_owned())],
+            [(
+                "SPILLWAY_TRANSFORMER_TIMEOUT_MS".to_owned(),
+                "250".to_owned(),
+            )],
         )
         .unwrap();
-        assert_eq!(config.get_u64("spillway.transformer.timeout.ms").unwrap(), Some(250));
+        assert_eq!(
+            config.get_u64("spillway.transformer.timeout.ms").unwrap(),
+            Some(250)
+        );
         assert_eq!(config.get("spillway.consumer.plugin"), Some("default"));
     }
 
@@ -182,7 +195,10 @@ mod tests {
     fn plugin_settings_are_read_under_their_prefix() {
         let config = Config::build(
             file(&[
-                ("spillway.transformer.config.bus.kinesis.inventory.products", "products"),
+                (
+                    "spillway.transformer.config.bus.kinesis.inventory.products",
+                    "products",
+                ),
                 ("spillway.transformer.plugin", "default"),
             ]),
             [],

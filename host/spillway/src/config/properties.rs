@@ -15,7 +15,8 @@ pub(super) fn read(path: &Path) -> Result<Vec<(String, String, usize)>, ConfigEr
         source,
     })?;
     let mut entries = Vec::new();
-    for line in PropertiesIter::new_with_encoding(std::io::BufReader::new(file), encoding_rs::UTF_8) {
+    for line in PropertiesIter::new_with_encoding(std::io::BufReader::new(file), encoding_rs::UTF_8)
+    {
         let line = line.map_err(|e| ConfigError::Syntax {
             path: path.to_owned(),
             line: e.line_number().unwrap_or(0),

@@ -1,0 +1,56 @@
+# Shared by the scripts in this folder: where things are, and installing what
+# the project needs on a fresh Debian machine (Rust toolchain and Python 3 given).
+# Source it; it defines functions and variables and runs nothing else.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DEV_DIR="$ROOT/.dev"
+VENV="$ROOT/.venv"
+# Builds live outside the clone so that a fresh clone on the same machine (CI)
+# builds incrementally.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/spillway/target}"
+
+DEV_PG_PORT="${DEV_PG_PORT:-54329}"
+DEV_MOTO_PORT="${DEV_MOTO_PORT:-54330}"
+
+say() {
+    if [ -t 2 ]; then printf '\033[1m==> %s\033[0m\n' "$*" >&2; else printf '==> %s\n' "$*" >&2; fi
+}
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"
+    elif command -v sudo >/dev/null; then sudo "$@"
+    else echo "need root to run: $*" >&2; return 1
+    fi
+}
+
+# The toolchain pinned in rust-toolchain.toml, with the wasm32-wasip2 target.
+ensure_rust() {
+    (cd "$ROOT" && rustup show active-toolchain >/dev/null 2>&1 || rustup toolchain install)
+    (cd "$ROOT" && rustup target add wasm32-wasip2 >/dev/null 2>&1 \
+        && rustup component add clippy rustfmt >/dev/null 2>&1)
+}
+
+# PostgreSQL server binaries: Debian's package where they are missing.
+pg_bin() {
+    ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
+}
+
+ensure_postgres() {
+    if [ -z "$(pg_bin)" ] || [ ! -x "$(pg_bin)/initdb" ]; then
+        say "installing PostgreSQL (Debian package 'postgresql')"
+        as_root apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    fi
+}
+
+# moto (the AWS emulator) in a virtual environment under the project, at the
+# versions locked in scripts/python-requirements.txt.
+ensure_moto() {
+    local lock="$ROOT/scripts/python-requirements.txt"
+    if [ ! -x "$VENV/bin/moto_server" ] || ! cmp -s "$lock" "$VENV/.installed-requirements"; then
+        say "installing moto into $VENV"
+        python3 -m venv "$VENV"
+        "$VENV/bin/pip" install -q --disable-pip-version-check -r "$lock"
+        cp "$lock" "$VENV/.installed-requirements"
+    fi
+}
