@@ -1,0 +1,198 @@
+//! Per-call cost of each default plugin run by the host, against the same logic
+//! compiled natively, in one run (`scripts/bench-plugins`).
+//!
+//! Native and WebAssembly rounds alternate so that machine noise hits both
+//! alike; each figure is the median of the rounds. Also reported: the time to
+//! compile each component (no cache) and to start an instance (first call).
+
+use std::collections::BTreeMap;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use spillway_plugin::consumer::{Consumer, Message};
+use spillway_plugin::mapper::{Mapper, Table};
+use spillway_plugin::transformer::{StreamRecord, Transformer};
+use spillway_plugin::{PluginSpec, Runtime, RuntimeOptions};
+
+const ROUNDS: usize = 21;
+const ROUND_TIME: Duration = Duration::from_millis(40);
+
+fn main() {
+    let runtime = Runtime::new(&RuntimeOptions::default()).expect("runtime");
+    println!("| plugin | one call | native | WebAssembly | ratio |");
+    println!("|---|---|---:|---:|---:|");
+    mapper(&runtime);
+    transformer(&runtime);
+    consumer(&runtime);
+    println!();
+    println!("| plugin | compile (no cache) | start an instance + first call |");
+    println!("|---|---:|---:|");
+    startup(&runtime);
+}
+
+/// Median time per call of `native` and `wasm`, measured in alternating rounds.
+fn compare(mut native: impl FnMut(), mut wasm: impl FnMut()) -> (Duration, Duration) {
+    let per_round = |f: &mut dyn FnMut()| {
+        let started = Instant::now();
+        let mut calls = 0u32;
+        while started.elapsed() < ROUND_TIME {
+            f();
+            calls += 1;
+        }
+        started.elapsed() / calls
+    };
+    per_round(&mut native);
+    per_round(&mut wasm);
+    let (mut a, mut b): (Vec<Duration>, Vec<Duration>) = (0..ROUNDS)
+        .map(|_| (per_round(&mut native), per_round(&mut wasm)))
+        .unzip();
+    a.sort();
+    b.sort();
+    (a[ROUNDS / 2], b[ROUNDS / 2])
+}
+
+fn report(plugin: &str, call: &str, (native, wasm): (Duration, Duration)) {
+    println!(
+        "| {plugin} | {call} | {:.2} µs | {:.2} µs | {:.2}x |",
+        native.as_secs_f64() * 1e6,
+        wasm.as_secs_f64() * 1e6,
+        wasm.as_secs_f64() / native.as_secs_f64()
+    );
+}
+
+fn table() -> Table {
+    Table {
+        server: "kinesis".into(),
+        database: "inventory_db".into(),
+        schema: "inventory".into(),
+        name: "products".into(),
+    }
+}
+
+fn mapper(runtime: &Runtime) {
+    let mut worker = Mapper::load(runtime, PluginSpec::default_plugin()).expect("load").worker();
+    let table = table();
+    let times = compare(
+        || {
+            black_box(spillway_mapper::stream_name(
+                black_box(&table.server),
+                &table.schema,
+                &table.name,
+            ));
+        },
+        || {
+            black_box(worker.stream_name(black_box(&table)).expect("call"));
+        },
+    );
+    report("mapper", "one table (once per table, then cached)", times);
+}
+
+/// The reference Lambda's batch: 10 records of the sample change events.
+fn batch() -> Vec<StreamRecord> {
+    let samples: Vec<serde_json::Value> =
+        serde_json::from_str(include_str!("../../../plugins/samples/records.json")).expect("samples");
+    samples
+        .iter()
+        .cycle()
+        .take(10)
+        .enumerate()
+        .map(|(i, r)| StreamRecord {
+            stream_name: r["stream"].as_str().expect("stream").to_owned(),
+            shard_id: "shardId-000000000000".into(),
+            partition_key: r["partition-key"].as_str().expect("key").to_owned(),
+            sequence_number: i.to_string(),
+            arrival_ms: 1_700_000_000_000,
+            data: r["data"].to_string().into_bytes(),
+        })
+        .collect()
+}
+
+fn routing() -> BTreeMap<String, String> {
+    [
+        ("detail-type.kinesis.inventory.products", "ProductDataChangeEvent"),
+        ("bus.kinesis.inventory.products", "products"),
+        ("detail-type.kinesis.inventory.customers", "CustomerDataChangeEvent"),
+        ("bus.kinesis.inventory.customers", "customers"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
+}
+
+fn transformer(runtime: &Runtime) {
+    let settings = routing();
+    let mut spec = PluginSpec::default_plugin();
+    spec.settings = settings.clone();
+    let mut worker = Transformer::load(runtime, spec).expect("load").worker();
+    let batch = batch();
+    let bytes: usize = batch.iter().map(|r| r.data.len()).sum();
+    let times = compare(
+        || {
+            let records = batch.iter().map(|r| spillway_transformer::Record {
+                stream: &r.stream_name,
+                data: &r.data,
+            });
+            black_box(spillway_transformer::transform(records, |k| settings.get(k).cloned()).expect("native"));
+        },
+        || {
+            black_box(worker.transform(black_box(&batch)).expect("call"));
+        },
+    );
+    let call = format!("a batch of 10 change events ({} KB in all)", bytes / 1000);
+    report("transformer", &call, times);
+}
+
+fn consumer(runtime: &Runtime) {
+    let mut worker = Consumer::load(runtime, PluginSpec::default_plugin()).expect("load").worker();
+    let samples: Vec<serde_json::Value> =
+        serde_json::from_str(include_str!("../../../plugins/samples/messages.json")).expect("samples");
+    let body = samples[0]["body"].to_string();
+    let message = Message {
+        id: "a1b2c3d4-0001".into(),
+        body: body.clone(),
+        group_id: Some("Group1".into()),
+        receive_count: 1,
+        attributes: Vec::new(),
+    };
+    let times = compare(
+        || {
+            black_box(spillway_consumer::handle(&message.id, black_box(&body)));
+        },
+        || {
+            black_box(worker.handle(black_box(&message)).expect("call"));
+        },
+    );
+    let call = format!("one message ({} KB)", body.len() / 1000);
+    report("consumer", &call, times);
+}
+
+fn startup(runtime: &Runtime) {
+    let median = |mut f: Box<dyn FnMut() -> Duration>| {
+        let mut times: Vec<Duration> = (0..7).map(|_| f()).collect();
+        times.sort();
+        times[3]
+    };
+    let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1e3);
+    let table = table();
+    let compile = median(Box::new(|| time(|| drop(Mapper::load(runtime, PluginSpec::default_plugin())))));
+    let mapper = Mapper::load(runtime, PluginSpec::default_plugin()).expect("load");
+    let first = median(Box::new(|| time(|| drop(mapper.worker().stream_name(&table)))));
+    println!("| mapper | {} | {} |", ms(compile), ms(first));
+
+    let compile = median(Box::new(|| time(|| drop(Transformer::load(runtime, PluginSpec::default_plugin())))));
+    let mut spec = PluginSpec::default_plugin();
+    spec.settings = routing();
+    let transformer = Transformer::load(runtime, spec).expect("load");
+    let batch = batch();
+    let first = median(Box::new(|| time(|| drop(transformer.worker().transform(&batch[..1])))));
+    println!("| transformer | {} | {} |", ms(compile), ms(first));
+
+    let compile = median(Box::new(|| time(|| drop(Consumer::load(runtime, PluginSpec::default_plugin())))));
+    println!("| consumer | {} | (as the transformer) |", ms(compile));
+}
+
+fn time(f: impl FnOnce()) -> Duration {
+    let started = Instant::now();
+    f();
+    started.elapsed()
+}
