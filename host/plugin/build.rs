@@ -14,6 +14,7 @@ const GUESTS: &[&str] = &[
     "spillway-consumer",
     "spillway-fixture-misbehave",
     "spillway-fixture-future-version",
+    "spillway-example-pattern-mapper",
 ];
 
 fn main() {

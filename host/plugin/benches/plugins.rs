@@ -70,7 +70,9 @@ fn table() -> Table {
 }
 
 fn mapper(runtime: &Runtime) {
-    let mut worker = Mapper::load(runtime, PluginSpec::default_plugin()).expect("load").worker();
+    let mut worker = Mapper::load(runtime, PluginSpec::default_plugin())
+        .expect("load")
+        .worker();
     let table = table();
     let times = compare(
         || {
@@ -90,7 +92,8 @@ fn mapper(runtime: &Runtime) {
 /// The reference Lambda's batch: 10 records of the sample change events.
 fn batch() -> Vec<StreamRecord> {
     let samples: Vec<serde_json::Value> =
-        serde_json::from_str(include_str!("../../../plugins/samples/records.json")).expect("samples");
+        serde_json::from_str(include_str!("../../../plugins/samples/records.json"))
+            .expect("samples");
     samples
         .iter()
         .cycle()
@@ -109,9 +112,15 @@ fn batch() -> Vec<StreamRecord> {
 
 fn routing() -> BTreeMap<String, String> {
     [
-        ("detail-type.kinesis.inventory.products", "ProductDataChangeEvent"),
+        (
+            "detail-type.kinesis.inventory.products",
+            "ProductDataChangeEvent",
+        ),
         ("bus.kinesis.inventory.products", "products"),
-        ("detail-type.kinesis.inventory.customers", "CustomerDataChangeEvent"),
+        (
+            "detail-type.kinesis.inventory.customers",
+            "CustomerDataChangeEvent",
+        ),
         ("bus.kinesis.inventory.customers", "customers"),
     ]
     .into_iter()
@@ -132,7 +141,10 @@ fn transformer(runtime: &Runtime) {
                 stream: &r.stream_name,
                 data: &r.data,
             });
-            black_box(spillway_transformer::transform(records, |k| settings.get(k).cloned()).expect("native"));
+            black_box(
+                spillway_transformer::transform(records, |k| settings.get(k).cloned())
+                    .expect("native"),
+            );
         },
         || {
             black_box(worker.transform(black_box(&batch)).expect("call"));
@@ -143,9 +155,12 @@ fn transformer(runtime: &Runtime) {
 }
 
 fn consumer(runtime: &Runtime) {
-    let mut worker = Consumer::load(runtime, PluginSpec::default_plugin()).expect("load").worker();
+    let mut worker = Consumer::load(runtime, PluginSpec::default_plugin())
+        .expect("load")
+        .worker();
     let samples: Vec<serde_json::Value> =
-        serde_json::from_str(include_str!("../../../plugins/samples/messages.json")).expect("samples");
+        serde_json::from_str(include_str!("../../../plugins/samples/messages.json"))
+            .expect("samples");
     let body = samples[0]["body"].to_string();
     let message = Message {
         id: "a1b2c3d4-0001".into(),
@@ -174,20 +189,30 @@ fn startup(runtime: &Runtime) {
     };
     let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1e3);
     let table = table();
-    let compile = median(Box::new(|| time(|| drop(Mapper::load(runtime, PluginSpec::default_plugin())))));
+    let compile = median(Box::new(|| {
+        time(|| drop(Mapper::load(runtime, PluginSpec::default_plugin())))
+    }));
     let mapper = Mapper::load(runtime, PluginSpec::default_plugin()).expect("load");
-    let first = median(Box::new(|| time(|| drop(mapper.worker().stream_name(&table)))));
+    let first = median(Box::new(|| {
+        time(|| drop(mapper.worker().stream_name(&table)))
+    }));
     println!("| mapper | {} | {} |", ms(compile), ms(first));
 
-    let compile = median(Box::new(|| time(|| drop(Transformer::load(runtime, PluginSpec::default_plugin())))));
+    let compile = median(Box::new(|| {
+        time(|| drop(Transformer::load(runtime, PluginSpec::default_plugin())))
+    }));
     let mut spec = PluginSpec::default_plugin();
     spec.settings = routing();
     let transformer = Transformer::load(runtime, spec).expect("load");
     let batch = batch();
-    let first = median(Box::new(|| time(|| drop(transformer.worker().transform(&batch[..1])))));
+    let first = median(Box::new(|| {
+        time(|| drop(transformer.worker().transform(&batch[..1])))
+    }));
     println!("| transformer | {} | {} |", ms(compile), ms(first));
 
-    let compile = median(Box::new(|| time(|| drop(Consumer::load(runtime, PluginSpec::default_plugin())))));
+    let compile = median(Box::new(|| {
+        time(|| drop(Consumer::load(runtime, PluginSpec::default_plugin())))
+    }));
     println!("| consumer | {} | (as the transformer) |", ms(compile));
 }
 

@@ -1,61 +1,25 @@
 //! Consumer plugins: what to do with a message from the queue.
 
-use wasmtime::Store;
-use wasmtime::component::InstancePre;
-
 use crate::bindings::consumer::{ConsumerPlugin, ConsumerPluginPre};
 use crate::builtin;
 use crate::error::PluginError;
-use crate::runtime::{Kind, PluginSpec, Runtime};
-use crate::sandbox::Sandbox;
-use crate::worker::{Loaded, Worker, World};
+use crate::worker::plugin_kind;
 
 pub use crate::bindings::consumer::exports::spillway::plugin::consumer::{Message, Outcome};
 
 /// The longest SQS lets a message stay invisible: 12 hours.
 pub const MAX_RETRY_AFTER_SECONDS: u32 = 43_200;
 
-const KIND: Kind = Kind {
-    name: "consumer",
+plugin_kind! {
+    kind: "consumer",
     world: "consumer-plugin",
     default: builtin::CONSUMER,
-};
-
-impl World for ConsumerPluginPre<Sandbox> {
-    type Instance = ConsumerPlugin;
-
-    fn new(pre: InstancePre<Sandbox>) -> wasmtime::Result<Self> {
-        ConsumerPluginPre::new(pre)
-    }
-
-    fn instantiate(&self, store: &mut Store<Sandbox>) -> wasmtime::Result<ConsumerPlugin> {
-        ConsumerPluginPre::instantiate(self, store)
-    }
+    bindings: ConsumerPluginPre -> ConsumerPlugin,
+    /// A loaded consumer plugin. Cheap to clone; call it through a [`ConsumerWorker`].
+    plugin: Consumer,
+    /// Calls a consumer plugin; see [`Consumer::worker`].
+    worker: ConsumerWorker,
 }
-
-/// A loaded consumer plugin. Cheap to clone; call it through a [`ConsumerWorker`].
-#[derive(Clone)]
-pub struct Consumer(Loaded<ConsumerPluginPre<Sandbox>>);
-
-impl Consumer {
-    /// Loads and checks a consumer plugin.
-    pub fn load(runtime: &Runtime, spec: PluginSpec) -> Result<Self, PluginError> {
-        Loaded::load(runtime, &KIND, spec).map(Self)
-    }
-
-    /// The plugin's name: `default` or its file.
-    pub fn name(&self) -> &str {
-        self.0.name()
-    }
-
-    /// A worker with its own instance, for one thread.
-    pub fn worker(&self) -> ConsumerWorker {
-        ConsumerWorker(self.0.worker())
-    }
-}
-
-/// Calls a consumer plugin; see [`Consumer::worker`].
-pub struct ConsumerWorker(Worker<ConsumerPluginPre<Sandbox>>);
 
 impl ConsumerWorker {
     /// Handles one message; a `retry-after` beyond SQS' 12 hours is refused.
@@ -73,10 +37,5 @@ impl ConsumerWorker {
             )));
         }
         Ok(outcome)
-    }
-
-    /// The plugin this worker calls.
-    pub fn name(&self) -> &str {
-        self.0.loaded().name()
     }
 }

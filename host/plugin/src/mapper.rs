@@ -1,58 +1,22 @@
 //! Mapper plugins: the Kinesis stream a captured table's events go to.
 
-use wasmtime::Store;
-use wasmtime::component::InstancePre;
-
 use crate::bindings::mapper::{MapperPlugin, MapperPluginPre};
 use crate::builtin;
 use crate::error::PluginError;
-use crate::runtime::{Kind, PluginSpec, Runtime};
-use crate::sandbox::Sandbox;
-use crate::worker::{Loaded, Worker, World};
+use crate::worker::plugin_kind;
 
 pub use crate::bindings::mapper::exports::spillway::plugin::mapper::Table;
 
-const KIND: Kind = Kind {
-    name: "mapper",
+plugin_kind! {
+    kind: "mapper",
     world: "mapper-plugin",
     default: builtin::MAPPER,
-};
-
-impl World for MapperPluginPre<Sandbox> {
-    type Instance = MapperPlugin;
-
-    fn new(pre: InstancePre<Sandbox>) -> wasmtime::Result<Self> {
-        MapperPluginPre::new(pre)
-    }
-
-    fn instantiate(&self, store: &mut Store<Sandbox>) -> wasmtime::Result<MapperPlugin> {
-        MapperPluginPre::instantiate(self, store)
-    }
+    bindings: MapperPluginPre -> MapperPlugin,
+    /// A loaded mapper plugin. Cheap to clone; call it through a [`MapperWorker`].
+    plugin: Mapper,
+    /// Calls a mapper plugin; see [`Mapper::worker`].
+    worker: MapperWorker,
 }
-
-/// A loaded mapper plugin. Cheap to clone; call it through a [`MapperWorker`].
-#[derive(Clone)]
-pub struct Mapper(Loaded<MapperPluginPre<Sandbox>>);
-
-impl Mapper {
-    /// Loads and checks a mapper plugin.
-    pub fn load(runtime: &Runtime, spec: PluginSpec) -> Result<Self, PluginError> {
-        Loaded::load(runtime, &KIND, spec).map(Self)
-    }
-
-    /// The plugin's name: `default` or its file.
-    pub fn name(&self) -> &str {
-        self.0.name()
-    }
-
-    /// A worker with its own instance, for one thread.
-    pub fn worker(&self) -> MapperWorker {
-        MapperWorker(self.0.worker())
-    }
-}
-
-/// Calls a mapper plugin; see [`Mapper::worker`].
-pub struct MapperWorker(Worker<MapperPluginPre<Sandbox>>);
 
 impl MapperWorker {
     /// The stream for `table`, checked to be a valid Kinesis stream name.
@@ -70,11 +34,6 @@ impl MapperWorker {
             ))
         })?;
         Ok(name)
-    }
-
-    /// The plugin this worker calls.
-    pub fn name(&self) -> &str {
-        self.0.loaded().name()
     }
 }
 

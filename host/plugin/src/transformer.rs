@@ -1,61 +1,25 @@
 //! Transformer plugins: Kinesis records in, EventBridge events out.
 
-use wasmtime::Store;
-use wasmtime::component::InstancePre;
-
 use crate::bindings::transformer::{TransformerPlugin, TransformerPluginPre};
 use crate::builtin;
 use crate::error::PluginError;
-use crate::runtime::{Kind, PluginSpec, Runtime};
-use crate::sandbox::Sandbox;
-use crate::worker::{Loaded, Worker, World};
+use crate::worker::plugin_kind;
 
 pub use crate::bindings::transformer::exports::spillway::plugin::transformer::{
     BusEvent, StreamRecord,
 };
 
-const KIND: Kind = Kind {
-    name: "transformer",
+plugin_kind! {
+    kind: "transformer",
     world: "transformer-plugin",
     default: builtin::TRANSFORMER,
-};
-
-impl World for TransformerPluginPre<Sandbox> {
-    type Instance = TransformerPlugin;
-
-    fn new(pre: InstancePre<Sandbox>) -> wasmtime::Result<Self> {
-        TransformerPluginPre::new(pre)
-    }
-
-    fn instantiate(&self, store: &mut Store<Sandbox>) -> wasmtime::Result<TransformerPlugin> {
-        TransformerPluginPre::instantiate(self, store)
-    }
+    bindings: TransformerPluginPre -> TransformerPlugin,
+    /// A loaded transformer plugin. Cheap to clone; call it through a
+    /// [`TransformerWorker`].
+    plugin: Transformer,
+    /// Calls a transformer plugin; see [`Transformer::worker`].
+    worker: TransformerWorker,
 }
-
-/// A loaded transformer plugin. Cheap to clone; call it through a
-/// [`TransformerWorker`].
-#[derive(Clone)]
-pub struct Transformer(Loaded<TransformerPluginPre<Sandbox>>);
-
-impl Transformer {
-    /// Loads and checks a transformer plugin.
-    pub fn load(runtime: &Runtime, spec: PluginSpec) -> Result<Self, PluginError> {
-        Loaded::load(runtime, &KIND, spec).map(Self)
-    }
-
-    /// The plugin's name: `default` or its file.
-    pub fn name(&self) -> &str {
-        self.0.name()
-    }
-
-    /// A worker with its own instance, for one thread.
-    pub fn worker(&self) -> TransformerWorker {
-        TransformerWorker(self.0.worker())
-    }
-}
-
-/// Calls a transformer plugin; see [`Transformer::worker`].
-pub struct TransformerWorker(Worker<TransformerPluginPre<Sandbox>>);
 
 impl TransformerWorker {
     /// Transforms one ordered batch, checking every event it returns.
@@ -71,11 +35,6 @@ impl TransformerWorker {
                 .map_err(|reason| self.0.invalid(format!("event {i} of the batch: {reason}")))?;
         }
         Ok(events)
-    }
-
-    /// The plugin this worker calls.
-    pub fn name(&self) -> &str {
-        self.0.loaded().name()
     }
 }
 

@@ -238,3 +238,74 @@ impl<W: World> Worker<W> {
         }
     }
 }
+
+/// Declares a plugin kind: its `World` glue for the `bindgen!` types, a loaded
+/// plugin type (cheap to clone) and a worker type. The kind's module adds the
+/// worker's typed call.
+macro_rules! plugin_kind {
+    (
+        kind: $name:literal, world: $world:literal, default: $default:expr,
+        bindings: $pre:ident -> $instance:ident,
+        $(#[$plugin_doc:meta])* plugin: $plugin:ident,
+        $(#[$worker_doc:meta])* worker: $worker:ident $(,)?
+    ) => {
+        const KIND: $crate::runtime::Kind = $crate::runtime::Kind {
+            name: $name,
+            world: $world,
+            default: $default,
+        };
+
+        impl $crate::worker::World for $pre<$crate::sandbox::Sandbox> {
+            type Instance = $instance;
+
+            fn new(
+                pre: wasmtime::component::InstancePre<$crate::sandbox::Sandbox>,
+            ) -> wasmtime::Result<Self> {
+                $pre::new(pre)
+            }
+
+            fn instantiate(
+                &self,
+                store: &mut wasmtime::Store<$crate::sandbox::Sandbox>,
+            ) -> wasmtime::Result<$instance> {
+                $pre::instantiate(self, store)
+            }
+        }
+
+        $(#[$plugin_doc])*
+        #[derive(Clone)]
+        pub struct $plugin($crate::worker::Loaded<$pre<$crate::sandbox::Sandbox>>);
+
+        impl $plugin {
+            /// Loads the plugin and checks it implements the kind's world.
+            pub fn load(
+                runtime: &$crate::runtime::Runtime,
+                spec: $crate::runtime::PluginSpec,
+            ) -> Result<Self, $crate::error::PluginError> {
+                $crate::worker::Loaded::load(runtime, &KIND, spec).map(Self)
+            }
+
+            /// The plugin's name: `default` or its file.
+            pub fn name(&self) -> &str {
+                self.0.name()
+            }
+
+            /// A worker with its own instance, for one thread.
+            pub fn worker(&self) -> $worker {
+                $worker(self.0.worker())
+            }
+        }
+
+        $(#[$worker_doc])*
+        pub struct $worker($crate::worker::Worker<$pre<$crate::sandbox::Sandbox>>);
+
+        impl $worker {
+            /// The plugin this worker calls.
+            pub fn name(&self) -> &str {
+                self.0.loaded().name()
+            }
+        }
+    };
+}
+
+pub(crate) use plugin_kind;

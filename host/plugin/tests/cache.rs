@@ -4,7 +4,7 @@
 mod support;
 
 use spillway_plugin::consumer::{Consumer, Message, Outcome};
-use spillway_plugin::mapper::{Mapper, Table};
+use spillway_plugin::mapper::Mapper;
 use spillway_plugin::{Code, PluginSpec, Runtime, RuntimeOptions};
 
 #[test]
@@ -17,12 +17,7 @@ fn the_cache_is_filled_and_keyed_by_content() {
     std::fs::copy(support::guest("spillway_mapper.wasm"), &plugin_file).expect("copy");
 
     let runtime = Runtime::new(&options).expect("runtime");
-    let table = Table {
-        server: "kinesis".into(),
-        database: "db".into(),
-        schema: "inventory".into(),
-        name: "products".into(),
-    };
+    let table = support::table("inventory", "products");
     let spec = PluginSpec::new(Code::File(plugin_file.clone()));
     let mut mapper = Mapper::load(&runtime, spec.clone()).expect("load").worker();
     assert_eq!(

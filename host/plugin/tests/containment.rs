@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use spillway_plugin::PluginError;
 use spillway_plugin::consumer::{Consumer, ConsumerWorker, Message, Outcome};
-use spillway_plugin::mapper::{Mapper, Table};
+use spillway_plugin::mapper::Mapper;
 use spillway_plugin::transformer::{StreamRecord, Transformer};
 use support::{misbehave, runtime};
 
@@ -107,12 +107,7 @@ fn output_the_host_cannot_use_is_refused() {
     let mut mapper = Mapper::load(&runtime, misbehave(&[]))
         .expect("load")
         .worker();
-    let table = Table {
-        server: "kinesis".into(),
-        database: "inventory_db".into(),
-        schema: "inventory".into(),
-        name: "bad-output".into(),
-    };
+    let table = support::table("inventory", "bad-output");
     let error = mapper.stream_name(&table).expect_err("refused");
     assert!(
         matches!(error, PluginError::InvalidOutput { .. }),

@@ -5,7 +5,7 @@ mod support;
 
 use spillway_plugin::PluginSpec;
 use spillway_plugin::consumer::{Consumer, Message, Outcome};
-use spillway_plugin::mapper::{Mapper, Table};
+use spillway_plugin::mapper::Mapper;
 use spillway_plugin::transformer::{StreamRecord, Transformer};
 use support::{runtime, settings};
 
@@ -14,12 +14,7 @@ fn the_default_mapper_names_streams_like_debezium() {
     let mut mapper = Mapper::load(&runtime(), PluginSpec::default_plugin())
         .expect("load")
         .worker();
-    let table = Table {
-        server: "kinesis".into(),
-        database: "inventory_db".into(),
-        schema: "inventory".into(),
-        name: "customers".into(),
-    };
+    let table = support::table("inventory", "customers");
     assert_eq!(
         mapper.stream_name(&table).expect("name"),
         "kinesis.inventory.customers"

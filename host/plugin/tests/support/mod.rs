@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use spillway_plugin::mapper::Table;
 use spillway_plugin::{Code, Limits, PluginSpec, Runtime, RuntimeOptions};
 
 /// A runtime without a disk cache.
@@ -36,4 +37,14 @@ pub fn settings(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
+}
+
+/// A table of the reference's server and database.
+pub fn table(schema: &str, name: &str) -> Table {
+    Table {
+        server: "kinesis".into(),
+        database: "inventory_db".into(),
+        schema: schema.into(),
+        name: name.into(),
+    }
 }
