@@ -18,20 +18,27 @@ fn spillway(args: &[&str]) -> Output {
         .expect("run spillway")
 }
 
+/// `spillway plugin test KIND PLUGIN --input INPUT [--config CONFIG]`.
+fn plugin_test(kind: &str, plugin: &str, input: &str, config: Option<&str>) -> Output {
+    let mut args = vec!["plugin", "test", kind, plugin, "--input", input];
+    args.extend(config.iter().flat_map(|c| ["--config", c]));
+    spillway(&args)
+}
+
+/// A file in `dir` with `contents`, as a path string.
+fn write(dir: &Path, name: &str, contents: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[test]
 fn the_default_mapper_prints_debezium_stream_names() {
-    let out = spillway(&[
-        "plugin",
-        "test",
-        "mapper",
-        "default",
-        "--input",
-        "plugins/samples/tables.json",
-    ]);
+    let out = plugin_test("mapper", "default", "plugins/samples/tables.json", None);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(
         text(&out.stdout),
@@ -42,16 +49,12 @@ fn the_default_mapper_prints_debezium_stream_names() {
 
 #[test]
 fn the_default_transformer_prints_the_reference_lambdas_entries() {
-    let out = spillway(&[
-        "plugin",
-        "test",
+    let out = plugin_test(
         "transformer",
         "default",
-        "--input",
         "plugins/samples/records.json",
-        "--config",
-        "configs/reference.properties",
-    ]);
+        Some("configs/reference.properties"),
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let entries: Vec<serde_json::Value> =
         serde_json::from_slice(&out.stdout).expect("JSON entries");
@@ -97,14 +100,7 @@ fn the_default_transformer_prints_the_reference_lambdas_entries() {
 
 #[test]
 fn the_default_consumer_logs_the_reference_lines_and_acks() {
-    let out = spillway(&[
-        "plugin",
-        "test",
-        "consumer",
-        "default",
-        "--input",
-        "plugins/samples/messages.json",
-    ]);
+    let out = plugin_test("consumer", "default", "plugins/samples/messages.json", None);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let log = text(&out.stderr);
     for line in [
@@ -133,14 +129,12 @@ fn the_default_consumer_logs_the_reference_lines_and_acks() {
 #[test]
 fn a_plugin_of_the_wrong_kind_is_refused_with_a_clear_message() {
     let consumer = Path::new(spillway_plugin::builtin::BUILD_DIR).join("spillway_consumer.wasm");
-    let out = spillway(&[
-        "plugin",
-        "test",
+    let out = plugin_test(
         "mapper",
         consumer.to_str().unwrap(),
-        "--input",
         "plugins/samples/tables.json",
-    ]);
+        None,
+    );
     assert!(!out.status.success());
     let error = text(&out.stderr);
     assert!(
@@ -156,22 +150,17 @@ fn a_plugin_of_the_wrong_kind_is_refused_with_a_clear_message() {
 #[test]
 fn a_misspelled_configuration_key_stops_with_the_closest_valid_key() {
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("app.properties");
-    std::fs::write(
-        &config,
+    let config = write(
+        dir.path(),
+        "app.properties",
         "spillway.mapper.plugin=default\nspillway.mapper.timout.ms=10\n",
-    )
-    .unwrap();
-    let out = spillway(&[
-        "plugin",
-        "test",
+    );
+    let out = plugin_test(
         "mapper",
         "default",
-        "--input",
         "plugins/samples/tables.json",
-        "--config",
-        config.to_str().unwrap(),
-    ]);
+        Some(&config),
+    );
     assert!(!out.status.success());
     let error = text(&out.stderr);
     assert!(
@@ -191,22 +180,15 @@ fn a_misspelled_configuration_key_stops_with_the_closest_valid_key() {
 #[test]
 fn a_plugin_that_hangs_is_stopped_by_the_configured_limit() {
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("app.properties");
-    std::fs::write(&config, "spillway.consumer.timeout.ms=200\n").unwrap();
-    let input = dir.path().join("hang.json");
-    std::fs::write(&input, r#"{"body": "hang"}"#).unwrap();
+    let config = write(
+        dir.path(),
+        "app.properties",
+        "spillway.consumer.timeout.ms=200\n",
+    );
+    let input = write(dir.path(), "hang.json", r#"{"body": "hang"}"#);
     let fixture =
         Path::new(spillway_plugin::builtin::BUILD_DIR).join("spillway_fixture_misbehave.wasm");
-    let out = spillway(&[
-        "plugin",
-        "test",
-        "consumer",
-        fixture.to_str().unwrap(),
-        "--input",
-        input.to_str().unwrap(),
-        "--config",
-        config.to_str().unwrap(),
-    ]);
+    let out = plugin_test("consumer", fixture.to_str().unwrap(), &input, Some(&config));
     assert!(!out.status.success());
     let error = text(&out.stderr);
     assert!(error.contains("timed out"), "{error}");
