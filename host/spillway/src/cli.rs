@@ -19,6 +19,12 @@ pub struct Cli {
 /// Spillway's commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Consume the SQS queue with the consumer plugin, until SIGTERM or Ctrl-C.
+    Consume {
+        /// The configuration file (Debezium Server properties format).
+        #[arg(long)]
+        config: PathBuf,
+    },
     /// Work with plugins.
     #[command(subcommand)]
     Plugin(PluginCommand),

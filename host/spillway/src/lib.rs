@@ -6,10 +6,14 @@
 //!   checked against the table of keys Spillway reads.
 //! - [`plugins`]: the plugins a configuration names, with settings and limits.
 //! - [`plugin_test`]: `spillway plugin test`.
+//! - [`consume`]: `spillway consume`, SQS to the consumer plugin.
+//! - [`aws`]: the AWS clients' shared configuration.
 //!
 //! The plugin runtime itself is the `spillway-plugin` crate.
 
+pub mod aws;
 pub mod cli;
 pub mod config;
+pub mod consume;
 pub mod plugin_test;
 pub mod plugins;

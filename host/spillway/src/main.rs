@@ -1,13 +1,17 @@
 //! The `spillway` binary: parses the command line, sets up logging, runs a command.
 
 use std::io::IsTerminal;
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::Parser;
 use spillway::cli::{Cli, Command, PluginCommand};
 use spillway::config::Config;
-use spillway::{plugin_test, plugins};
+use spillway::consume::{self, ConsumeSettings};
+use spillway::plugins::{self, Kind};
+use spillway::{aws, plugin_test};
+use spillway_plugin::consumer::Consumer;
 use spillway_plugin::{Code, Runtime};
 
 fn main() -> ExitCode {
@@ -31,6 +35,9 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
+        Command::Consume { config } => {
+            tokio::runtime::Runtime::new()?.block_on(consume_command(&config))
+        }
         Command::Plugin(PluginCommand::Test {
             kind,
             plugin,
@@ -49,5 +56,34 @@ fn run(cli: Cli) -> Result<()> {
             let runtime = Runtime::new(&plugins::runtime_options(&config))?;
             plugin_test::run(&runtime, kind, spec, &input, &mut std::io::stdout().lock())
         }
+    }
+}
+
+async fn consume_command(path: &Path) -> Result<()> {
+    let config = Config::load(path)?;
+    let settings = ConsumeSettings::from_config(&config)?;
+    let runtime = Runtime::new(&plugins::runtime_options(&config))?;
+    let plugin = Consumer::load(&runtime, plugins::spec(&config, Kind::Consumer)?)?;
+    let sqs = aws_sdk_sqs::Client::new(&aws::sdk_config(&config).await);
+    consume::run(settings, plugin, sqs, shutdown_signal()).await?;
+    Ok(())
+}
+
+/// Completes on SIGTERM or SIGINT (Ctrl-C).
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
     }
 }

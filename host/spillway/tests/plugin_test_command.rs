@@ -28,8 +28,8 @@ fn plugin_test(kind: &str, plugin: &str, input: &str, config: Option<&str>) -> O
 /// A file in `dir` with `contents`, as a path string.
 fn write(dir: &Path, name: &str, contents: &str) -> String {
     let path = dir.join(name);
-    std::fs::write(&path, contents).unwrap();
-    path.to_str().unwrap().to_owned()
+    std::fs::write(&path, contents).expect("write a test file");
+    path.to_str().expect("a UTF-8 path").to_owned()
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -63,22 +63,18 @@ fn the_default_transformer_prints_the_reference_lambdas_entries() {
     )
     .unwrap();
     assert_eq!(entries.len(), records.len());
+    let products = (
+        "kinesis.inventory.products",
+        "ProductDataChangeEvent",
+        "products",
+    );
+    let customers = (
+        "kinesis.inventory.customers",
+        "CustomerDataChangeEvent",
+        "customers",
+    );
     let expected = [
-        (
-            "kinesis.inventory.products",
-            "ProductDataChangeEvent",
-            "products",
-        ),
-        (
-            "kinesis.inventory.products",
-            "ProductDataChangeEvent",
-            "products",
-        ),
-        (
-            "kinesis.inventory.customers",
-            "CustomerDataChangeEvent",
-            "customers",
-        ),
+        products, products, products, customers, customers, customers,
     ];
     for ((entry, record), (source, detail_type, bus)) in entries.iter().zip(&records).zip(expected)
     {
@@ -112,18 +108,25 @@ fn the_default_consumer_logs_the_reference_lines_and_acks() {
         "Message id 'a1b2c3d4-0002' - Event 'after': {'id': 106, 'name': 'skateboard', \
          'description': 'A faster board', 'created_at': 1732430000000000, \
          'modified_at': 1732430060000000}",
-        "Received event detail-type: CustomerDataChangeEvent, source: kinesis.inventory.customers",
         "Message id 'a1b2c3d4-0003' - Event 'after': None",
+        "Received event detail-type: CustomerDataChangeEvent, source: kinesis.inventory.customers",
+        "Message id 'a1b2c3d4-0004' - Event 'before': None",
+        "Message id 'a1b2c3d4-0005' - Event 'after': {'id': 1001, 'name': 'Sally Thomas', \
+         'email': 'sally.t@acme.com', 'created_at': 1732420000000000, \
+         'modified_at': 1732430120000000}",
+        "Message id 'a1b2c3d4-0006' - Event 'after': None",
     ] {
         assert!(log.contains(line), "missing log line {line:?} in:\n{log}");
     }
-    assert_eq!(
-        text(&out.stdout),
-        "message 'a1b2c3d4-0001': ack\n\
-         message 'a1b2c3d4-0002': ack\n\
-         message 'a1b2c3d4-0003': ack\n\
-         message 'a1b2c3d4-0004': reject: the body is not an EventBridge event: it has no string 'detail-type'\n"
-    );
+    let verdicts: Vec<String> = (1..=6)
+        .map(|i| format!("message 'a1b2c3d4-000{i}': ack\n"))
+        .chain([
+            "message 'a1b2c3d4-0007': reject: the body is not an EventBridge event: \
+                 it has no string 'detail-type'\n"
+                .to_owned(),
+        ])
+        .collect();
+    assert_eq!(text(&out.stdout), verdicts.concat());
 }
 
 #[test]

@@ -69,6 +69,54 @@ pub static KEYS: &[Key] = &[
     CONSUMER[1],
     CONSUMER[2],
     Key {
+        name: "spillway.consumer.queue",
+        default: None,
+        doc: "The SQS queue `spillway consume` reads: a name (`data-change.fifo`) or a queue URL.",
+    },
+    Key {
+        name: "spillway.consumer.wait.seconds",
+        default: Some("5"),
+        doc: "Long-poll wait of each receive, 0 to 20 seconds (the reference consumer's 5).",
+    },
+    Key {
+        name: "spillway.consumer.visibility.seconds",
+        default: Some("10"),
+        doc: "Visibility timeout of received messages (the reference's 10); Spillway extends it \
+              while a message waits or is handled, so a slow plugin never sees a message twice.",
+    },
+    Key {
+        name: "spillway.consumer.batch.size",
+        default: Some("10"),
+        doc: "Messages per receive, 1 to 10.",
+    },
+    Key {
+        name: "spillway.consumer.pollers",
+        default: Some("1"),
+        doc: "Concurrent receive loops.",
+    },
+    Key {
+        name: "spillway.consumer.workers",
+        default: Some("4"),
+        doc: "Consumer plugin instances: how many FIFO message groups (or standard-queue \
+              messages) are handled in parallel.",
+    },
+    Key {
+        name: "spillway.consumer.failure.retry.seconds",
+        default: Some("10"),
+        doc: "When the plugin fails on a message (trap, timeout, invalid answer), the message \
+              comes back after this many seconds.",
+    },
+    Key {
+        name: "spillway.aws.region",
+        default: None,
+        doc: "AWS region of the clients; default: the standard AWS chain (`AWS_REGION`, profile).",
+    },
+    Key {
+        name: "spillway.aws.endpoint",
+        default: None,
+        doc: "Endpoint URL of the AWS clients (an emulator); default: `AWS_ENDPOINT_URL`, else AWS.",
+    },
+    Key {
         name: "spillway.plugins.cache.dir",
         default: None,
         doc: "Where compiled plugins are cached. Default: `$XDG_CACHE_HOME/spillway/plugins` \

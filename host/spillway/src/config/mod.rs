@@ -40,6 +40,14 @@ pub enum ConfigError {
     /// Keys that Spillway does not read.
     #[error("{}", unknown_keys_message(.0))]
     UnknownKeys(Vec<keys::UnknownKey>),
+    /// A key a command needs is not set.
+    #[error("configuration key '{key}' is not set: {hint}")]
+    Missing {
+        /// The key.
+        key: String,
+        /// What it should hold.
+        hint: String,
+    },
     /// A value Spillway cannot use.
     #[error("configuration key '{key}' = '{value}': {reason}")]
     Invalid {

@@ -1,0 +1,394 @@
+//! `spillway consume` against a real SQS emulator (moto, started by
+//! scripts/test or `scripts/dev-env start`, found through AWS_ENDPOINT_URL):
+//! the real binary, real queues, the default plugin and compiled fixtures.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_sdk_sqs::Client;
+use aws_sdk_sqs::types::QueueAttributeName;
+
+/// An SQS client for the emulator the test environment runs.
+async fn sqs() -> Client {
+    assert!(
+        std::env::var("AWS_ENDPOINT_URL").is_ok(),
+        "these tests need the AWS emulator: run them through scripts/test, or \
+         `scripts/dev-env start` and `eval \"$(scripts/dev-env env)\"` first"
+    );
+    Client::new(&aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)
+}
+
+/// A FIFO queue with content-based deduplication and a dead-letter queue after
+/// `max_receives`; returns (queue URL, dead-letter queue URL).
+async fn fifo_queue(sqs: &Client, name: &str, max_receives: u32) -> (String, String) {
+    let unique = format!("{name}-{}", std::process::id());
+    let dlq = sqs
+        .create_queue()
+        .queue_name(format!("{unique}-dlq.fifo"))
+        .attributes(QueueAttributeName::FifoQueue, "true")
+        .send()
+        .await
+        .expect("create the dead-letter queue");
+    let dlq_url = dlq.queue_url().expect("url").to_owned();
+    let dlq_arn = attribute(sqs, &dlq_url, QueueAttributeName::QueueArn).await;
+    let redrive =
+        format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"{max_receives}"}}"#);
+    let queue = sqs
+        .create_queue()
+        .queue_name(format!("{unique}.fifo"))
+        .attributes(QueueAttributeName::FifoQueue, "true")
+        .attributes(QueueAttributeName::ContentBasedDeduplication, "true")
+        .attributes(QueueAttributeName::RedrivePolicy, redrive)
+        .send()
+        .await
+        .expect("create the queue");
+    (queue.queue_url().expect("url").to_owned(), dlq_url)
+}
+
+async fn attribute(sqs: &Client, url: &str, name: QueueAttributeName) -> String {
+    let out = sqs
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(name.clone())
+        .send()
+        .await
+        .expect("queue attributes");
+    out.attributes()
+        .and_then(|a| a.get(&name))
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Messages in the queue, visible or not.
+async fn messages_in(sqs: &Client, url: &str) -> u64 {
+    let mut total = 0;
+    for name in [
+        QueueAttributeName::ApproximateNumberOfMessages,
+        QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
+    ] {
+        total += attribute(sqs, url, name).await.parse::<u64>().unwrap_or(0);
+    }
+    total
+}
+
+/// Sends `bodies` to one message group, in order; returns the message ids.
+async fn send(sqs: &Client, url: &str, group: &str, bodies: &[String]) -> Vec<String> {
+    let mut ids = Vec::new();
+    for body in bodies {
+        let out = sqs
+            .send_message()
+            .queue_url(url)
+            .message_group_id(group)
+            .message_body(body)
+            .send()
+            .await
+            .expect("send");
+        ids.push(out.message_id().expect("id").to_owned());
+    }
+    ids
+}
+
+/// A running `spillway consume`, its log in a file.
+struct Consume {
+    child: Child,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Consume {
+    fn start(queue_url: &str, plugin: &str, extra: &str) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = dir.path().join("consume.properties");
+        std::fs::write(
+            &config,
+            format!(
+                "spillway.consumer.queue={queue_url}\nspillway.consumer.plugin={plugin}\n\
+                 spillway.consumer.wait.seconds=1\n{extra}\n"
+            ),
+        )
+        .expect("config");
+        let log = dir.path().join("consume.log");
+        let child = Command::new(env!("CARGO_BIN_EXE_spillway"))
+            .args(["consume", "--config"])
+            .arg(&config)
+            .env("RUST_LOG", "info")
+            .env("SPILLWAY_PLUGINS_CACHE_DIR", "none")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("log file"))
+            .spawn()
+            .expect("start spillway consume");
+        Self {
+            child,
+            log,
+            _dir: dir,
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits until the log contains `needle` `count` times.
+    fn wait_for(&mut self, needle: &str, count: usize) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while self.log().matches(needle).count() < count {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("spillway consume exited ({status}):\n{}", self.log());
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited for {count} x {needle:?}:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Sends SIGTERM and returns the complete log; the process must exit 0.
+    fn terminate(mut self) -> String {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        let status = self.child.wait().expect("wait");
+        let log = self.log();
+        assert!(
+            status.success(),
+            "spillway consume exited with {status}:\n{log}"
+        );
+        log
+    }
+}
+
+impl Drop for Consume {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn fixture() -> String {
+    Path::new(spillway_plugin::builtin::BUILD_DIR)
+        .join("spillway_fixture_misbehave.wasm")
+        .display()
+        .to_string()
+}
+
+/// The sample change events, wrapped as EventBridge delivers them.
+fn sample_bodies() -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins/samples/messages.json");
+    let samples: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("samples")).expect("JSON");
+    samples[..6].iter().map(|m| m["body"].to_string()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_default_consumer_logs_the_reference_lines_and_deletes_each_message() {
+    let sqs = sqs().await;
+    let (url, _) = fifo_queue(&sqs, "reference-lines", 10).await;
+    let ids = send(&sqs, &url, "Group1", &sample_bodies()).await;
+
+    let mut consume = Consume::start(&url, "default", "");
+    consume.wait_for("deleted successfully.", ids.len());
+    let log = consume.terminate();
+
+    let product =
+        "Received event detail-type: ProductDataChangeEvent, source: kinesis.inventory.products";
+    let customer =
+        "Received event detail-type: CustomerDataChangeEvent, source: kinesis.inventory.customers";
+    assert_eq!(log.matches(product).count(), 3, "{log}");
+    assert_eq!(log.matches(customer).count(), 3, "{log}");
+    // The insert of product 106, line for line as the reference consumer logged it.
+    for line in [
+        format!("Message id '{}' - Event 'before': None", ids[0]),
+        format!(
+            "Message id '{}' - Event 'after': {{'id': 106, 'name': 'skateboard', 'description': \
+             'A board with four wheels', 'created_at': 1732430000000000, 'modified_at': \
+             1732430000000000}}",
+            ids[0]
+        ),
+        format!("Message id '{}' - Event 'after': None", ids[2]),
+        format!("Message id '{}' - Event 'before': None", ids[3]),
+        format!("Message id '{}' - Event 'after': None", ids[5]),
+    ] {
+        assert!(log.contains(&line), "missing {line:?}:\n{log}");
+    }
+    // Handled in the order sent; each deleted (deletes are batched) after its lines.
+    let position = |line: &str| {
+        log.find(line)
+            .unwrap_or_else(|| panic!("missing {line:?}:\n{log}"))
+    };
+    let handled_at: Vec<usize> = ids
+        .iter()
+        .map(|id| position(&format!("Message id '{id}' - Event 'before'")))
+        .collect();
+    assert!(handled_at.is_sorted(), "handled out of order:\n{log}");
+    for id in &ids {
+        let after = position(&format!("Message id '{id}' - Event 'after'"));
+        assert!(after > position(&format!("Message id '{id}' - Event 'before'")));
+        assert!(position(&format!("Message with id '{id}' deleted successfully.")) > after);
+    }
+    assert_eq!(messages_in(&sqs, &url).await, 0, "the queue must be empty");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_invalid_body_is_rejected_until_it_reaches_the_dead_letter_queue() {
+    let sqs = sqs().await;
+    let (url, dlq) = fifo_queue(&sqs, "reject", 2).await;
+    let ids = send(&sqs, &url, "Group1", &["{\"hello\": \"world\"}".to_owned()]).await;
+
+    let mut consume = Consume::start(&url, "default", "spillway.consumer.visibility.seconds=1");
+    consume.wait_for("rejected by the consumer plugin", 2);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while messages_in(&sqs, &dlq).await == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "nothing reached the dead-letter queue:\n{}",
+            consume.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let log = consume.terminate();
+    assert!(
+        log.contains(&format!(
+            "Message id '{}' rejected by the consumer plugin: the body is not an EventBridge event",
+            ids[0]
+        )),
+        "{log}"
+    );
+    assert!(!log.contains("deleted successfully"), "{log}");
+    assert_eq!(messages_in(&sqs, &url).await, 0);
+    assert_eq!(messages_in(&sqs, &dlq).await, 1);
+}
+
+/// For each body in the log's `fixture handled` lines, in order.
+fn handled(log: &str) -> Vec<String> {
+    log.lines()
+        .filter_map(|line| line.split("fixture handled '").nth(1))
+        .filter_map(|rest| rest.split("' (delivery").next())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_group_is_handled_in_order_while_groups_run_in_parallel() {
+    let sqs = sqs().await;
+    let (url, _) = fifo_queue(&sqs, "groups", 10).await;
+    let groups = ["a", "b", "c"];
+    let mut sent = HashMap::new();
+    for group in groups {
+        let bodies: Vec<String> = (1..=4).map(|i| format!("slow {group}{i}")).collect();
+        send(&sqs, &url, group, &bodies).await;
+        sent.insert(group, bodies);
+    }
+    let mut consume = Consume::start(&url, &fixture(), "spillway.consumer.workers=3");
+    consume.wait_for("deleted successfully.", 12);
+    let log = consume.terminate();
+    let order = handled(&log);
+    for group in groups {
+        let seen: Vec<&String> = order
+            .iter()
+            .filter(|b| b.starts_with(&format!("slow {group}")))
+            .collect();
+        let expected: Vec<&String> = sent[group].iter().collect();
+        assert_eq!(seen, expected, "group {group} out of order:\n{log}");
+    }
+    // In parallel: some group's run is interrupted by another group's message.
+    let group_of = |body: &String| body.chars().nth(5);
+    let switches = order
+        .windows(2)
+        .filter(|w| group_of(&w[0]) != group_of(&w[1]))
+        .count();
+    assert!(
+        switches > groups.len() - 1,
+        "groups were handled one after the other: {order:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn retry_after_brings_the_message_back_then_it_is_deleted() {
+    let sqs = sqs().await;
+    let (url, _) = fifo_queue(&sqs, "retry", 10).await;
+    let ids = send(&sqs, &url, "g", &["retry-once please".to_owned()]).await;
+    let mut consume = Consume::start(&url, &fixture(), "");
+    consume.wait_for("deleted successfully.", 1);
+    let log = consume.terminate();
+    assert!(
+        log.contains(&format!(
+            "Message id '{}' will be delivered again in 1 s",
+            ids[0]
+        )),
+        "{log}"
+    );
+    assert!(
+        log.contains("fixture handled 'retry-once please' (delivery 2)"),
+        "{log}"
+    );
+    assert!(
+        !log.contains("(delivery 1)"),
+        "the first delivery must not be acknowledged:\n{log}"
+    );
+    assert_eq!(messages_in(&sqs, &url).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_mid_batch_loses_nothing_and_handles_nothing_twice() {
+    let sqs = sqs().await;
+    let (url, _) = fifo_queue(&sqs, "sigterm", 10).await;
+    let bodies: Vec<String> = (1..=10).map(|i| format!("slow m{i:02}")).collect();
+    send(&sqs, &url, "g", &bodies).await;
+
+    let mut first = Consume::start(&url, &fixture(), "");
+    first.wait_for("fixture handled", 2);
+    let first_log = first.terminate();
+    let first_handled = handled(&first_log);
+    assert!(
+        first_handled.len() < bodies.len(),
+        "stopped too late to test anything"
+    );
+    assert_eq!(
+        first_log.matches("deleted successfully.").count(),
+        first_handled.len(),
+        "every message handled before the stop must be deleted:\n{first_log}"
+    );
+    assert_eq!(
+        messages_in(&sqs, &url).await,
+        (bodies.len() - first_handled.len()) as u64
+    );
+
+    let mut second = Consume::start(&url, &fixture(), "");
+    second.wait_for("deleted successfully.", bodies.len() - first_handled.len());
+    let second_handled = handled(&second.terminate());
+    let all: Vec<String> = first_handled.into_iter().chain(second_handled).collect();
+    assert_eq!(all, bodies, "each message exactly once, in order");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn slow_handling_keeps_messages_invisible_so_no_competitor_handles_them_twice() {
+    let sqs = sqs().await;
+    let (url, _) = fifo_queue(&sqs, "extend", 10).await;
+    // Ten 300 ms messages held by one consumer take 3 s, three visibility timeouts.
+    let bodies: Vec<String> = (1..=10).map(|i| format!("slow x{i:02}")).collect();
+    send(&sqs, &url, "g", &bodies).await;
+    let settings = "spillway.consumer.visibility.seconds=1\nspillway.consumer.workers=1";
+    let mut one = Consume::start(&url, &fixture(), settings);
+    one.wait_for("fixture handled", 1);
+    let two = Consume::start(&url, &fixture(), settings);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while messages_in(&sqs, &url).await > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the queue did not drain:\n{}\n{}",
+            one.log(),
+            two.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (one, two) = (one.terminate(), two.terminate());
+    let mut all: Vec<String> = handled(&one).into_iter().chain(handled(&two)).collect();
+    all.sort();
+    assert_eq!(all, bodies, "every message exactly once:\n{one}\n{two}");
+}
