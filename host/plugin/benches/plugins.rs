@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use spillway_plugin::consumer::{Consumer, Message};
 use spillway_plugin::mapper::{Mapper, Table};
 use spillway_plugin::transformer::{StreamRecord, Transformer};
-use spillway_plugin::{PluginSpec, Runtime, RuntimeOptions};
+use spillway_plugin::{Code, PluginSpec, Runtime, RuntimeOptions};
 
 const ROUNDS: usize = 21;
 const ROUND_TIME: Duration = Duration::from_millis(40);
@@ -152,6 +152,36 @@ fn transformer(runtime: &Runtime) {
     );
     let call = format!("a batch of 10 change events ({} KB in all)", bytes / 1000);
     report("transformer", &call, times);
+
+    // The boundary alone: the same batch in and ten events out, no parsing
+    // (the fixture's echo mode), against the same copies made natively.
+    let echo = PluginSpec::new(Code::File(
+        std::path::Path::new(spillway_plugin::builtin::BUILD_DIR)
+            .join("spillway_fixture_misbehave.wasm"),
+    ));
+    let mut echo = Transformer::load(runtime, echo).expect("load").worker();
+    let times = compare(
+        || {
+            let events: Vec<(String, String)> = batch
+                .iter()
+                .map(|r| {
+                    (
+                        r.stream_name.clone(),
+                        String::from_utf8_lossy(&r.data).into_owned(),
+                    )
+                })
+                .collect();
+            black_box(events);
+        },
+        || {
+            black_box(echo.transform(black_box(&batch)).expect("call"));
+        },
+    );
+    report(
+        "(boundary)",
+        "the same batch echoed: copies in and out, no parsing",
+        times,
+    );
 }
 
 fn consumer(runtime: &Runtime) {

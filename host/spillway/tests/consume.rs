@@ -398,18 +398,26 @@ async fn a_plugin_crash_counts_as_a_retry_and_never_deletes_the_message() {
     let sqs = sqs().await;
     let (url, dlq) = fifo_queue(&sqs, "crash", 2).await;
     let ids = send(&sqs, &url, "g", &["trap now".to_owned()]).await;
-    let settings = "spillway.consumer.failure.retry.seconds=1\nspillway.consumer.visibility.seconds=2";
+    let settings =
+        "spillway.consumer.failure.retry.seconds=1\nspillway.consumer.visibility.seconds=2";
     let mut consume = Consume::start(&url, &fixture(), settings);
     consume.wait_for("crashed", 2);
     let deadline = Instant::now() + Duration::from_secs(30);
     while messages_in(&sqs, &dlq).await == 0 {
-        assert!(Instant::now() < deadline, "nothing reached the dead-letter queue:\n{}", consume.log());
+        assert!(
+            Instant::now() < deadline,
+            "nothing reached the dead-letter queue:\n{}",
+            consume.log()
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let log = consume.terminate();
     let crash = format!("Message id '{}': consumer plugin", ids[0]);
     assert!(log.contains(&crash), "{log}");
-    assert!(log.contains("the fixture was told to trap"), "the plugin's stderr is reported:\n{log}");
+    assert!(
+        log.contains("the fixture was told to trap"),
+        "the plugin's stderr is reported:\n{log}"
+    );
     assert!(log.contains("it will be delivered again in 1s"), "{log}");
     assert!(!log.contains("deleted successfully"), "{log}");
 }
