@@ -146,6 +146,19 @@ impl Consume {
         }
     }
 
+    /// Waits until the dead-letter queue `dlq` holds a message.
+    async fn wait_until_dead_lettered(&self, sqs: &Client, dlq: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while messages_in(sqs, dlq).await == 0 {
+            assert!(
+                Instant::now() < deadline,
+                "nothing reached the dead-letter queue:\n{}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
     /// Sends SIGTERM and returns the complete log; the process must exit 0.
     fn terminate(mut self) -> String {
         let status = Command::new("kill")
@@ -242,15 +255,7 @@ async fn an_invalid_body_is_rejected_until_it_reaches_the_dead_letter_queue() {
 
     let mut consume = Consume::start(&url, "default", "spillway.consumer.visibility.seconds=1");
     consume.wait_for("rejected by the consumer plugin", 2);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while messages_in(&sqs, &dlq).await == 0 {
-        assert!(
-            Instant::now() < deadline,
-            "nothing reached the dead-letter queue:\n{}",
-            consume.log()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    consume.wait_until_dead_lettered(&sqs, &dlq).await;
     let log = consume.terminate();
     assert!(
         log.contains(&format!(
@@ -402,15 +407,7 @@ async fn a_plugin_crash_counts_as_a_retry_and_never_deletes_the_message() {
         "spillway.consumer.failure.retry.seconds=1\nspillway.consumer.visibility.seconds=2";
     let mut consume = Consume::start(&url, &fixture(), settings);
     consume.wait_for("crashed", 2);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while messages_in(&sqs, &dlq).await == 0 {
-        assert!(
-            Instant::now() < deadline,
-            "nothing reached the dead-letter queue:\n{}",
-            consume.log()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    consume.wait_until_dead_lettered(&sqs, &dlq).await;
     let log = consume.terminate();
     let crash = format!("Message id '{}': consumer plugin", ids[0]);
     assert!(log.contains(&crash), "{log}");
