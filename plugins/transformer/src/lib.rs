@@ -73,12 +73,13 @@ fn required(
 }
 
 /// The record's payload as text, checked to be one JSON object (EventBridge
-/// accepts nothing else as `Detail`), without re-serialising it.
+/// accepts nothing else as `Detail`), without re-serialising it. One pass:
+/// parsing as a borrowed raw value also checks the bytes are UTF-8.
 fn change_event_text(data: &[u8]) -> Result<String, String> {
-    let text = std::str::from_utf8(data).map_err(|e| format!("data is not UTF-8: {e}"))?;
     let raw: &serde_json::value::RawValue =
-        serde_json::from_str(text).map_err(|e| format!("data is not JSON: {e}"))?;
-    if !raw.get().starts_with('{') {
+        serde_json::from_slice(data).map_err(|e| format!("data is not a JSON document: {e}"))?;
+    let text = raw.get();
+    if !text.starts_with('{') {
         return Err("data is JSON but not an object".to_owned());
     }
     Ok(text.to_owned())
