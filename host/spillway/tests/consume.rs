@@ -269,6 +269,50 @@ async fn an_invalid_body_is_rejected_until_it_reaches_the_dead_letter_queue() {
     assert_eq!(messages_in(&sqs, &dlq).await, 1);
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_standard_queue_is_handled_in_parallel() {
+    let sqs = sqs().await;
+    let out = sqs
+        .create_queue()
+        .queue_name(format!("standard-{}", std::process::id()))
+        .send()
+        .await
+        .expect("create the queue");
+    let url = out.queue_url().expect("url").to_owned();
+    for i in 1..=6 {
+        sqs.send_message()
+            .queue_url(&url)
+            .message_body(format!("slow s{i}"))
+            .send()
+            .await
+            .expect("send");
+    }
+    let mut consume = Consume::start(&url, &fixture(), "spillway.consumer.workers=3");
+    consume.wait_for("deleted successfully.", 6);
+    let log = consume.terminate();
+    let mut all = handled(&log);
+    all.sort();
+    let expected: Vec<String> = (1..=6).map(|i| format!("slow s{i}")).collect();
+    assert_eq!(all, expected, "every message exactly once:\n{log}");
+    // In parallel: a second message starts before the first one is done.
+    let events: Vec<&str> = log
+        .lines()
+        .filter_map(|l| {
+            if l.contains("fixture starts") {
+                Some("start")
+            } else if l.contains("fixture handled") {
+                Some("end")
+            } else {
+                None
+            }
+        })
+        .collect();
+    assert!(
+        events.windows(2).any(|w| w == ["start", "start"]),
+        "no two messages were in hand at once: {events:?}"
+    );
+}
+
 /// For each body in the log's `fixture handled` lines, in order.
 fn handled(log: &str) -> Vec<String> {
     log.lines()
