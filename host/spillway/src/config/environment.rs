@@ -22,8 +22,7 @@ pub(super) fn apply(
     values: &mut BTreeMap<String, (String, Origin)>,
     env: impl IntoIterator<Item = (String, String)>,
 ) {
-    let candidates: BTreeMap<String, String> = keys::KEYS
-        .iter()
+    let candidates: BTreeMap<String, String> = keys::all()
         .map(|k| k.name.to_owned())
         .chain(values.keys().cloned())
         .map(|key| (variable_for(&key), key))

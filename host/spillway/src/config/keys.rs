@@ -1,8 +1,10 @@
-//! Every configuration key Spillway reads, with its default and meaning.
+//! Every configuration key Spillway reads, with its default, the values it
+//! accepts and its meaning.
 //!
-//! This table is the configuration reference: `docs/CONFIGURATION.md` is
-//! checked against it by a test. A key that is in neither [`KEYS`] nor under one
-//! of [`PREFIXES`] is refused.
+//! These tables are the configuration reference: `docs/CONFIGURATION.md` is
+//! checked against them by a test. A key that is in neither [`KEYS`],
+//! [`super::debezium::KEYS`] nor under one of [`PREFIXES`] is refused, and so is
+//! a value its key does not accept.
 
 use std::fmt;
 
@@ -15,8 +17,56 @@ pub struct Key {
     pub name: &'static str,
     /// Its default, if it has one.
     pub default: Option<&'static str>,
+    /// What values it accepts.
+    pub value: Value,
     /// What it does.
     pub doc: &'static str,
+}
+
+/// What values a key accepts.
+#[derive(Debug, Clone, Copy)]
+pub enum Value {
+    /// Any text.
+    Text,
+    /// A whole number.
+    Number,
+    /// `true` or `false`.
+    Flag,
+    /// One of these words (compared without case, as Debezium does).
+    OneOf(&'static [&'static str]),
+    /// A comma-separated list of regular expressions.
+    Regexes,
+}
+
+impl Value {
+    /// Checks `value`; the error says what is accepted.
+    pub fn check(self, value: &str) -> Result<(), String> {
+        let value = value.trim();
+        match self {
+            Value::Text => Ok(()),
+            Value::Number => value
+                .parse::<i64>()
+                .map(drop)
+                .map_err(|_| "expected a whole number".to_owned()),
+            Value::Flag => match value.to_ascii_lowercase().as_str() {
+                "true" | "false" => Ok(()),
+                _ => Err("expected true or false".to_owned()),
+            },
+            Value::OneOf(words) => match words.iter().any(|w| w.eq_ignore_ascii_case(value)) {
+                true => Ok(()),
+                false => Err(format!("expected one of: {}", words.join(", "))),
+            },
+            Value::Regexes => value
+                .split(',')
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .try_for_each(|r| {
+                    regex::Regex::new(r)
+                        .map(drop)
+                        .map_err(|e| format!("'{r}' is not a regular expression: {e}"))
+                }),
+        }
+    }
 }
 
 /// A family of keys whose last part is free (a plugin's own settings).
@@ -34,6 +84,7 @@ macro_rules! plugin_keys {
             Key {
                 name: concat!("spillway.", $stage, ".plugin"),
                 default: Some("default"),
+                value: Value::Text,
                 doc: concat!(
                     "The ", $what, ": `default` (built in) or the path of a WebAssembly ",
                     "component (`.wasm`) exporting `spillway:plugin/", $stage, "`."
@@ -42,11 +93,13 @@ macro_rules! plugin_keys {
             Key {
                 name: concat!("spillway.", $stage, ".timeout.ms"),
                 default: Some("5000"),
+                value: Value::Number,
                 doc: "The longest one call of the plugin may run, in milliseconds; then it is interrupted.",
             },
             Key {
                 name: concat!("spillway.", $stage, ".memory.mb"),
                 default: Some("128"),
+                value: Value::Number,
                 doc: "The most memory one instance of the plugin may use, in MiB.",
             },
         ]
@@ -71,54 +124,64 @@ pub static KEYS: &[Key] = &[
     Key {
         name: "spillway.consumer.queue",
         default: None,
+        value: Value::Text,
         doc: "The SQS queue `spillway consume` reads: a name (`data-change.fifo`) or a queue URL.",
     },
     Key {
         name: "spillway.consumer.wait.seconds",
         default: Some("5"),
+        value: Value::Number,
         doc: "Long-poll wait of each receive, 0 to 20 seconds (the reference consumer's 5).",
     },
     Key {
         name: "spillway.consumer.visibility.seconds",
         default: Some("10"),
+        value: Value::Number,
         doc: "Visibility timeout of received messages (the reference's 10); Spillway extends it \
               while a message waits or is handled, so a slow plugin never sees a message twice.",
     },
     Key {
         name: "spillway.consumer.batch.size",
         default: Some("10"),
+        value: Value::Number,
         doc: "Messages per receive, 1 to 10.",
     },
     Key {
         name: "spillway.consumer.pollers",
         default: Some("1"),
+        value: Value::Number,
         doc: "Concurrent receive loops.",
     },
     Key {
         name: "spillway.consumer.workers",
         default: Some("4"),
+        value: Value::Number,
         doc: "Consumer plugin instances: how many FIFO message groups (or standard-queue \
               messages) are handled in parallel.",
     },
     Key {
         name: "spillway.consumer.failure.retry.seconds",
         default: Some("10"),
+        value: Value::Number,
         doc: "When the plugin fails on a message (trap, timeout, invalid answer), the message \
               comes back after this many seconds.",
     },
     Key {
         name: "spillway.aws.region",
         default: None,
+        value: Value::Text,
         doc: "AWS region of the clients; default: the standard AWS chain (`AWS_REGION`, profile).",
     },
     Key {
         name: "spillway.aws.endpoint",
         default: None,
+        value: Value::Text,
         doc: "Endpoint URL of the AWS clients (an emulator); default: `AWS_ENDPOINT_URL`, else AWS.",
     },
     Key {
         name: "spillway.plugins.cache.dir",
         default: None,
+        value: Value::Text,
         doc: "Where compiled plugins are cached. Default: `$XDG_CACHE_HOME/spillway/plugins` \
               (or `~/.cache/spillway/plugins`); `none` turns the cache off.",
     },
@@ -142,9 +205,14 @@ pub static PREFIXES: &[Prefix] = &[
     },
 ];
 
-/// The default of a fixed key.
-pub fn default_of(key: &str) -> Option<&'static str> {
-    KEYS.iter().find(|k| k.name == key).and_then(|k| k.default)
+/// Every key with a fixed name, Spillway's and Debezium's.
+pub fn all() -> impl Iterator<Item = &'static Key> {
+    KEYS.iter().chain(super::debezium::KEYS)
+}
+
+/// The key named `name`.
+pub fn find(name: &str) -> Option<&'static Key> {
+    all().find(|k| k.name == name)
 }
 
 /// A key that Spillway does not read, and what it may have meant.
@@ -182,7 +250,7 @@ impl fmt::Display for Origin {
 
 /// Accepts a key Spillway reads; otherwise says which valid key is closest.
 pub(super) fn check(key: &str, origin: &Origin) -> Result<(), UnknownKey> {
-    let known = KEYS.iter().any(|k| k.name == key)
+    let known = find(key).is_some()
         || PREFIXES
             .iter()
             .any(|p| key.len() > p.prefix.len() && key.starts_with(p.prefix));
@@ -201,9 +269,7 @@ pub(super) fn check(key: &str, origin: &Origin) -> Result<(), UnknownKey> {
 /// is compared by its prefix, and suggested with the rest of the key kept.
 fn closest(key: &str) -> Option<String> {
     let limit = (key.len() / 3).min(4);
-    let fixed = KEYS
-        .iter()
-        .map(|k| (strsim::damerau_levenshtein(key, k.name), k.name.to_owned()));
+    let fixed = all().map(|k| (strsim::damerau_levenshtein(key, k.name), k.name.to_owned()));
     let families = PREFIXES.iter().filter_map(|family| {
         let dots = family.prefix.matches('.').count();
         let split = key.match_indices('.').nth(dots.checked_sub(1)?)?.0 + 1;

@@ -5,9 +5,12 @@
 //! - `properties`: reading the file (UTF-8, as Debezium Server reads it).
 //! - [`keys`]: every key Spillway reads, with its default and meaning; a key
 //!   nobody reads is an error that names the closest valid key.
+//! - [`debezium`]: the Debezium Server keys (source, sink, offsets) with
+//!   Debezium's defaults.
 //! - `environment`: Debezium Server's override rule (`debezium.source.database.port`
 //!   is overridden by `DEBEZIUM_SOURCE_DATABASE_PORT`).
 
+pub mod debezium;
 pub mod keys;
 
 mod environment;
@@ -40,6 +43,9 @@ pub enum ConfigError {
     /// Keys that Spillway does not read.
     #[error("{}", unknown_keys_message(.0))]
     UnknownKeys(Vec<keys::UnknownKey>),
+    /// Values Spillway cannot use.
+    #[error("{}", invalid_values_message(.0))]
+    InvalidValues(Vec<String>),
     /// A key a command needs is not set.
     #[error("configuration key '{key}' is not set: {hint}")]
     Missing {
@@ -66,6 +72,15 @@ fn unknown_keys_message(unknown: &[keys::UnknownKey]) -> String {
         "the configuration has {} key(s) that Spillway does not read (an unread key is \
          usually a typo that would silently change behaviour):\n{}",
         unknown.len(),
+        lines.join("\n")
+    )
+}
+
+fn invalid_values_message(problems: &[String]) -> String {
+    let lines: Vec<String> = problems.iter().map(|p| format!("  - {p}")).collect();
+    format!(
+        "the configuration has {} invalid value(s):\n{}",
+        problems.len(),
         lines.join("\n")
     )
 }
@@ -115,6 +130,17 @@ impl Config {
         if !unknown.is_empty() {
             return Err(ConfigError::UnknownKeys(unknown));
         }
+        let mut problems: Vec<String> = values
+            .iter()
+            .filter_map(|(key, (value, origin))| {
+                let reason = keys::find(key)?.value.check(value).err()?;
+                Some(format!("'{key}' = '{value}' ({origin}): {reason}"))
+            })
+            .collect();
+        problems.extend(debezium::check_together(|key| values.contains_key(key)));
+        if !problems.is_empty() {
+            return Err(ConfigError::InvalidValues(problems));
+        }
         Ok(Self { values })
     }
 
@@ -122,7 +148,7 @@ impl Config {
     pub fn get(&self, key: &str) -> Option<&str> {
         match self.values.get(key) {
             Some((value, _)) => Some(value),
-            None => keys::default_of(key),
+            None => keys::find(key).and_then(|k| k.default),
         }
     }
 
@@ -173,6 +199,68 @@ mod tests {
     }
 
     #[test]
+    fn the_reference_typo_is_caught() {
+        let err =
+            Config::build(file(&[("debezium.source.column.exculde.list", "x")]), []).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("did you mean 'debezium.source.column.exclude.list'?"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn values_are_checked_against_what_each_key_accepts() {
+        let err = Config::build(
+            file(&[
+                ("debezium.source.snapshot.mode", "sometimes"),
+                ("debezium.source.tombstones.on.delete", "yes"),
+                ("debezium.source.table.include.list", "inventory.(products"),
+                ("debezium.source.plugin.name", "decoderbufs"),
+                ("debezium.source.database.port", "fivefourthreetwo"),
+            ]),
+            [],
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("5 invalid value(s)"), "{text}");
+        assert!(text.contains("'debezium.source.snapshot.mode' = 'sometimes' (line 1): expected one of: initial, no_data"), "{text}");
+        assert!(text.contains("expected true or false"), "{text}");
+        assert!(
+            text.contains("'inventory.(products' is not a regular expression"),
+            "{text}"
+        );
+        assert!(text.contains("expected one of: pgoutput"), "{text}");
+        assert!(text.contains("expected a whole number"), "{text}");
+    }
+
+    #[test]
+    fn an_include_list_and_its_exclude_list_are_not_both_accepted() {
+        let err = Config::build(
+            file(&[
+                ("debezium.source.table.include.list", "inventory.products"),
+                ("debezium.source.table.exclude.list", "inventory.orders"),
+            ]),
+            [],
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("are both set"), "{err}");
+    }
+
+    #[test]
+    fn debezium_defaults_apply() {
+        let config =
+            Config::build(file(&[("debezium.source.topic.prefix", "kinesis")]), []).unwrap();
+        assert_eq!(config.get("debezium.source.slot.name"), Some("debezium"));
+        assert_eq!(
+            config.get("debezium.source.publication.name"),
+            Some("dbz_publication")
+        );
+        assert_eq!(config.get("debezium.source.snapshot.mode"), Some("initial"));
+        assert_eq!(config.get("debezium.source.database.port"), Some("5432"));
+    }
+
+    #[test]
     fn a_debezium_key_spillway_does_not_read_yet_says_so() {
         let err =
             Config::build(file(&[("debezium.source.poll.interval.ms", "5")]), []).unwrap_err();
@@ -218,9 +306,23 @@ mod tests {
     }
 
     #[test]
-    fn numbers_are_checked() {
-        let config = Config::build(file(&[("spillway.mapper.memory.mb", "lots")]), []).unwrap();
-        let err = config.get_u64("spillway.mapper.memory.mb").unwrap_err();
-        assert!(err.to_string().contains("expected a whole number"), "{err}");
+    fn numbers_are_checked_when_the_file_is_loaded() {
+        let err = Config::build(file(&[("spillway.mapper.memory.mb", "lots")]), []).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("'spillway.mapper.memory.mb' = 'lots' (line 1): expected a whole number"),
+            "{err}"
+        );
+        let from_env = Config::build(
+            file(&[]),
+            [("SPILLWAY_CONSUMER_WORKERS".to_owned(), "many".to_owned())],
+        )
+        .unwrap_err();
+        assert!(
+            from_env
+                .to_string()
+                .contains("(environment variable SPILLWAY_CONSUMER_WORKERS)"),
+            "{from_env}"
+        );
     }
 }

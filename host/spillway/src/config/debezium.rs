@@ -1,0 +1,277 @@
+//! The Debezium Server keys Spillway reads, so that an `application.properties`
+//! written for Debezium Server works unchanged: the PostgreSQL connector's
+//! keys (`debezium.source.*`) with Debezium's names, meanings and defaults, the
+//! sink keys (`debezium.sink.*`), and the offset keys, accepted for migration.
+//!
+//! Defaults are Debezium's (3.x), except `plugin.name`: Debezium defaults to
+//! `decoderbufs`, a server extension Spillway does not speak; Spillway reads
+//! `pgoutput`, built into PostgreSQL 10 and later.
+
+use super::keys::{Key, Value};
+
+const fn key(
+    name: &'static str,
+    default: Option<&'static str>,
+    value: Value,
+    doc: &'static str,
+) -> Key {
+    Key {
+        name,
+        default,
+        value,
+        doc,
+    }
+}
+
+const TEXT: Value = Value::Text;
+const NUMBER: Value = Value::Number;
+const FLAG: Value = Value::Flag;
+const REGEXES: Value = Value::Regexes;
+
+/// The PostgreSQL connector class, the only source Spillway has.
+pub const POSTGRES_CONNECTOR: &str = "io.debezium.connector.postgresql.PostgresConnector";
+
+/// Every Debezium key Spillway reads.
+pub static KEYS: &[Key] = &[
+    key(
+        "debezium.source.connector.class",
+        Some(POSTGRES_CONNECTOR),
+        Value::OneOf(&[POSTGRES_CONNECTOR]),
+        "The source connector; Spillway is a PostgreSQL source.",
+    ),
+    key(
+        "debezium.source.database.hostname",
+        None,
+        TEXT,
+        "PostgreSQL's host.",
+    ),
+    key(
+        "debezium.source.database.port",
+        Some("5432"),
+        NUMBER,
+        "PostgreSQL's port.",
+    ),
+    key(
+        "debezium.source.database.user",
+        None,
+        TEXT,
+        "The user: it needs the REPLICATION attribute and SELECT on the captured tables.",
+    ),
+    key(
+        "debezium.source.database.password",
+        None,
+        TEXT,
+        "The user's password.",
+    ),
+    key(
+        "debezium.source.database.dbname",
+        None,
+        TEXT,
+        "The database to capture.",
+    ),
+    key(
+        "debezium.source.database.sslmode",
+        Some("prefer"),
+        Value::OneOf(&[
+            "disable",
+            "allow",
+            "prefer",
+            "require",
+            "verify-ca",
+            "verify-full",
+        ]),
+        "TLS to PostgreSQL, as libpq's sslmode.",
+    ),
+    key(
+        "debezium.source.topic.prefix",
+        None,
+        TEXT,
+        "The logical server name: the first part of stream names (`<prefix>.<schema>.<table>`) \
+         and `source.name` in events.",
+    ),
+    key(
+        "debezium.source.plugin.name",
+        Some("pgoutput"),
+        Value::OneOf(&["pgoutput"]),
+        "The logical decoding plugin. Spillway reads pgoutput only (Debezium's default, \
+         decoderbufs, needs a server extension).",
+    ),
+    key(
+        "debezium.source.slot.name",
+        Some("debezium"),
+        TEXT,
+        "The replication slot.",
+    ),
+    key(
+        "debezium.source.publication.name",
+        Some("dbz_publication"),
+        TEXT,
+        "The publication.",
+    ),
+    key(
+        "debezium.source.publication.autocreate.mode",
+        Some("all_tables"),
+        Value::OneOf(&["disabled", "all_tables", "filtered", "no_tables"]),
+        "Whether and how to create the publication when it does not exist.",
+    ),
+    key(
+        "debezium.source.schema.include.list",
+        None,
+        REGEXES,
+        "Regular expressions for the schemas to capture (whole-name matches); not with the exclude list.",
+    ),
+    key(
+        "debezium.source.schema.exclude.list",
+        None,
+        REGEXES,
+        "Regular expressions for schemas not to capture; not with the include list.",
+    ),
+    key(
+        "debezium.source.table.include.list",
+        None,
+        REGEXES,
+        "Regular expressions for the tables to capture, as `<schema>.<table>`; not with the exclude list.",
+    ),
+    key(
+        "debezium.source.table.exclude.list",
+        None,
+        REGEXES,
+        "Regular expressions for tables not to capture; not with the include list.",
+    ),
+    key(
+        "debezium.source.column.include.list",
+        None,
+        REGEXES,
+        "Regular expressions for the columns to keep, as `<schema>.<table>.<column>`; not with the exclude list.",
+    ),
+    key(
+        "debezium.source.column.exclude.list",
+        None,
+        REGEXES,
+        "Regular expressions for columns to drop from events; not with the include list.",
+    ),
+    key(
+        "debezium.source.snapshot.mode",
+        Some("initial"),
+        Value::OneOf(&[
+            "initial",
+            "no_data",
+            "initial_only",
+            "always",
+            "when_needed",
+        ]),
+        "When to snapshot the captured tables before streaming.",
+    ),
+    key(
+        "debezium.source.tombstones.on.delete",
+        Some("true"),
+        FLAG,
+        "Whether a delete is followed by a tombstone (an event with a null value).",
+    ),
+    key(
+        "debezium.source.heartbeat.interval.ms",
+        Some("0"),
+        NUMBER,
+        "How often to emit heartbeats (0: never).",
+    ),
+    key(
+        "debezium.source.provide.transaction.metadata",
+        Some("false"),
+        FLAG,
+        "Whether to emit transaction boundary events and the `transaction` block.",
+    ),
+    key(
+        "debezium.source.time.precision.mode",
+        Some("adaptive"),
+        Value::OneOf(&["adaptive", "adaptive_time_microseconds", "connect"]),
+        "How temporal values are represented.",
+    ),
+    key(
+        "debezium.source.decimal.handling.mode",
+        Some("precise"),
+        Value::OneOf(&["precise", "double", "string"]),
+        "How NUMERIC and DECIMAL values are represented.",
+    ),
+    key(
+        "debezium.source.offset.storage.file.filename",
+        None,
+        TEXT,
+        "Accepted for migration, no effect: Spillway's offset is the replication slot's \
+         confirmed position, acknowledged only once the sink has stored the events.",
+    ),
+    key(
+        "debezium.source.offset.flush.interval.ms",
+        None,
+        NUMBER,
+        "Accepted for migration, no effect (see offset.storage.file.filename).",
+    ),
+    key(
+        "debezium.sink.type",
+        Some("kinesis"),
+        Value::OneOf(&["kinesis", "stdout"]),
+        "Where captured events go: Kinesis, or standard output (one JSON event per line).",
+    ),
+    key(
+        "debezium.sink.kinesis.region",
+        None,
+        TEXT,
+        "The Kinesis region; default: the AWS chain (AWS_REGION, profile).",
+    ),
+    key(
+        "debezium.sink.kinesis.endpoint",
+        None,
+        TEXT,
+        "The Kinesis endpoint URL (an emulator); default: AWS_ENDPOINT_URL, else AWS.",
+    ),
+    key(
+        "debezium.sink.kinesis.credentials.profile",
+        None,
+        TEXT,
+        "The AWS profile to use.",
+    ),
+    key(
+        "debezium.sink.kinesis.null.key",
+        Some("default"),
+        TEXT,
+        "The partition key of events without a key.",
+    ),
+    key(
+        "debezium.sink.kinesis.batch.size",
+        Some("500"),
+        NUMBER,
+        "Records per PutRecords call, at most 500.",
+    ),
+    key(
+        "debezium.sink.kinesis.default.retries",
+        Some("5"),
+        NUMBER,
+        "Retries of a failed PutRecords call before the failure is reported.",
+    ),
+];
+
+/// The include and exclude lists that Debezium refuses together.
+const EXCLUSIVE: &[(&str, &str)] = &[
+    (
+        "debezium.source.schema.include.list",
+        "debezium.source.schema.exclude.list",
+    ),
+    (
+        "debezium.source.table.include.list",
+        "debezium.source.table.exclude.list",
+    ),
+    (
+        "debezium.source.column.include.list",
+        "debezium.source.column.exclude.list",
+    ),
+];
+
+/// Rules between keys: an include list and its exclude list are not both set.
+pub(super) fn check_together(is_set: impl Fn(&str) -> bool) -> Vec<String> {
+    EXCLUSIVE
+        .iter()
+        .filter(|(include, exclude)| is_set(include) && is_set(exclude))
+        .map(|(include, exclude)| {
+            format!("'{include}' and '{exclude}' are both set: Debezium accepts one or the other, so does Spillway")
+        })
+        .collect()
+}
