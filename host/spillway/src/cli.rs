@@ -19,6 +19,13 @@ pub struct Cli {
 /// Spillway's commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Forward Kinesis records through the transformer plugin to EventBridge,
+    /// until SIGTERM or Ctrl-C.
+    Forward {
+        /// The configuration file (Debezium Server properties format).
+        #[arg(long)]
+        config: PathBuf,
+    },
     /// Consume the SQS queue with the consumer plugin, until SIGTERM or Ctrl-C.
     Consume {
         /// The configuration file (Debezium Server properties format).

@@ -7,6 +7,7 @@
 //! - [`plugins`]: the plugins a configuration names, with settings and limits.
 //! - [`plugin_test`]: `spillway plugin test`.
 //! - [`consume`]: `spillway consume`, SQS to the consumer plugin.
+//! - [`forward`]: `spillway forward`, Kinesis to the transformer plugin to EventBridge.
 //! - [`aws`]: the AWS clients' shared configuration.
 //!
 //! The plugin runtime itself is the `spillway-plugin` crate.
@@ -15,5 +16,6 @@ pub mod aws;
 pub mod cli;
 pub mod config;
 pub mod consume;
+pub mod forward;
 pub mod plugin_test;
 pub mod plugins;

@@ -9,9 +9,11 @@ use clap::Parser;
 use spillway::cli::{Cli, Command, PluginCommand};
 use spillway::config::Config;
 use spillway::consume::{self, ConsumeSettings};
+use spillway::forward::{self, ForwardSettings};
 use spillway::plugins::{self, Kind};
 use spillway::{aws, plugin_test};
 use spillway_plugin::consumer::Consumer;
+use spillway_plugin::transformer::Transformer;
 use spillway_plugin::{Code, Runtime};
 
 fn main() -> ExitCode {
@@ -37,6 +39,9 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Consume { config } => {
             tokio::runtime::Runtime::new()?.block_on(consume_command(&config))
+        }
+        Command::Forward { config } => {
+            tokio::runtime::Runtime::new()?.block_on(forward_command(&config))
         }
         Command::Plugin(PluginCommand::Test {
             kind,
@@ -66,6 +71,18 @@ async fn consume_command(path: &Path) -> Result<()> {
     let plugin = Consumer::load(&runtime, plugins::spec(&config, Kind::Consumer)?)?;
     let sqs = aws_sdk_sqs::Client::new(&aws::sdk_config(&config).await);
     consume::run(settings, plugin, sqs, shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn forward_command(path: &Path) -> Result<()> {
+    let config = Config::load(path)?;
+    let settings = ForwardSettings::from_config(&config)?;
+    let runtime = Runtime::new(&plugins::runtime_options(&config))?;
+    let plugin = Transformer::load(&runtime, plugins::spec(&config, Kind::Transformer)?)?;
+    let aws = aws::sdk_config(&config).await;
+    let kinesis = aws_sdk_kinesis::Client::new(&aws);
+    let eventbridge = aws_sdk_eventbridge::Client::new(&aws);
+    forward::run(settings, plugin, kinesis, eventbridge, shutdown_signal()).await?;
     Ok(())
 }
 

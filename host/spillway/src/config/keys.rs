@@ -167,6 +167,55 @@ pub static KEYS: &[Key] = &[
               comes back after this many seconds.",
     },
     Key {
+        name: "spillway.forward.streams",
+        default: None,
+        value: Value::Text,
+        doc: "The Kinesis streams `spillway forward` reads, comma-separated.",
+    },
+    Key {
+        name: "spillway.forward.starting.position",
+        default: Some("TRIM_HORIZON"),
+        value: Value::OneOf(&["TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"]),
+        doc: "Where a shard without a checkpoint starts (the reference: TRIM_HORIZON).",
+    },
+    Key {
+        name: "spillway.forward.starting.timestamp.ms",
+        default: None,
+        value: Value::Number,
+        doc: "For AT_TIMESTAMP: the time to start at, in milliseconds since the epoch.",
+    },
+    Key {
+        name: "spillway.forward.batch.size",
+        default: Some("10"),
+        value: Value::Number,
+        doc: "Most records per transformer call (the reference's 10), 1 to 10000.",
+    },
+    Key {
+        name: "spillway.forward.batch.window.ms",
+        default: Some("0"),
+        value: Value::Number,
+        doc: "How long to gather records for a batch that is not full (0: send what one read returns).",
+    },
+    Key {
+        name: "spillway.forward.poll.interval.ms",
+        default: Some("1000"),
+        value: Value::Number,
+        doc: "Pause between reads of a shard (Kinesis allows 5 reads a second per shard).",
+    },
+    Key {
+        name: "spillway.forward.checkpoint.dir",
+        default: Some("data/checkpoints"),
+        value: Value::Text,
+        doc: "Where each shard's checkpoint is kept (a file per shard, replaced atomically).",
+    },
+    Key {
+        name: "spillway.forward.retry.attempts",
+        default: Some("-1"),
+        value: Value::Number,
+        doc: "Attempts at a failed batch before its records are skipped; -1 retries forever \
+              (the reference's event-source mapping).",
+    },
+    Key {
         name: "spillway.aws.region",
         default: None,
         value: Value::Text,

@@ -1,0 +1,383 @@
+//! `spillway forward`: reads Kinesis streams shard by shard, hands each ordered
+//! batch of records to the transformer plugin and publishes the events it
+//! returns with PutEvents: the reference pipeline's Lambda and its Kinesis
+//! event-source mapping, as a stage.
+//!
+//! Delivery: a shard's checkpoint (`checkpoint`) moves past a batch only once
+//! EventBridge accepted every event of it; after a crash the shard resumes after
+//! its checkpoint, so every record is forwarded at least once. A batch that
+//! fails (the plugin fails, or EventBridge refuses an entry, the reference's
+//! rule) is retried whole, with backoff, up to `retry.attempts` (forever by
+//! default, as the reference's mapping); shards are independent, so a stuck
+//! shard does not hold the others.
+//!
+//! Not yet: batch bisection and an on-failure destination for a record given up
+//! on, and following resharding (shards are listed once, at start).
+
+mod checkpoint;
+mod publish;
+mod settings;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use aws_sdk_kinesis::primitives::DateTime;
+use aws_sdk_kinesis::types::ShardIteratorType;
+use spillway_plugin::transformer::{StreamRecord, Transformer, TransformerWorker};
+use tokio::sync::watch;
+
+pub use checkpoint::Checkpoints;
+pub use publish::PublishError;
+pub use settings::{ForwardSettings, StartingPosition};
+
+/// What one run of the stage did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Summary {
+    /// Records read from Kinesis.
+    pub records: u64,
+    /// Events published to EventBridge.
+    pub events: u64,
+    /// Batches retried after a failure.
+    pub retries: u64,
+    /// Batches given up on after `retry.attempts` (their records are skipped).
+    pub given_up: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    records: AtomicU64,
+    events: AtomicU64,
+    retries: AtomicU64,
+    given_up: AtomicU64,
+}
+
+/// What every shard task shares.
+struct Stage {
+    settings: ForwardSettings,
+    kinesis: aws_sdk_kinesis::Client,
+    eventbridge: aws_sdk_eventbridge::Client,
+    checkpoints: Checkpoints,
+    counters: Counters,
+}
+
+/// Forwards `settings.streams` until `shutdown` completes; a batch in hand is
+/// finished (published and checkpointed) before returning.
+pub async fn run(
+    settings: ForwardSettings,
+    transformer: Transformer,
+    kinesis: aws_sdk_kinesis::Client,
+    eventbridge: aws_sdk_eventbridge::Client,
+    shutdown: impl Future<Output = ()>,
+) -> Result<Summary> {
+    let mut shards = Vec::new();
+    for stream in &settings.streams {
+        for shard in list_shards(&kinesis, stream).await? {
+            shards.push((stream.clone(), shard));
+        }
+    }
+    tracing::info!(
+        streams = ?settings.streams,
+        shards = shards.len(),
+        plugin = transformer.name(),
+        "forwarding"
+    );
+    let stage = Arc::new(Stage {
+        checkpoints: Checkpoints::new(&settings.checkpoint_dir),
+        settings,
+        kinesis,
+        eventbridge,
+        counters: Counters::default(),
+    });
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let tasks: Vec<_> = shards
+        .into_iter()
+        .map(|(stream, shard)| {
+            let (stage, stop, worker) = (stage.clone(), stop_rx.clone(), transformer.worker());
+            tokio::spawn(async move { forward_shard(&stage, &stream, &shard, worker, stop).await })
+        })
+        .collect();
+    shutdown.await;
+    tracing::info!("stopping: finishing the batches in hand");
+    let _ = stop_tx.send(true);
+    for task in tasks {
+        task.await.context("a shard task failed")??;
+    }
+    let c = &stage.counters;
+    let summary = Summary {
+        records: c.records.load(Ordering::Relaxed),
+        events: c.events.load(Ordering::Relaxed),
+        retries: c.retries.load(Ordering::Relaxed),
+        given_up: c.given_up.load(Ordering::Relaxed),
+    };
+    tracing::info!(?summary, "stopped");
+    Ok(summary)
+}
+
+async fn list_shards(kinesis: &aws_sdk_kinesis::Client, stream: &str) -> Result<Vec<String>> {
+    let mut shards = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let request = match &next {
+            Some(token) => kinesis.list_shards().next_token(token),
+            None => kinesis.list_shards().stream_name(stream),
+        };
+        let out = match request.send().await {
+            Ok(out) => out,
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
+            {
+                anyhow::bail!(
+                    "Kinesis stream '{stream}' does not exist: create it (`spillway provision`), \
+                     or fix spillway.forward.streams"
+                )
+            }
+            Err(e) => {
+                return Err(anyhow::anyhow!(
+                    "{}",
+                    aws_sdk_kinesis::error::DisplayErrorContext(e)
+                ))
+                .with_context(|| format!("cannot list the shards of Kinesis stream '{stream}'"));
+            }
+        };
+        shards.extend(out.shards().iter().map(|s| s.shard_id().to_owned()));
+        match out.next_token() {
+            Some(token) => next = Some(token.to_owned()),
+            None => return Ok(shards),
+        }
+    }
+}
+
+/// Reads one shard in order until stopped or until the shard is closed.
+async fn forward_shard(
+    stage: &Stage,
+    stream: &str,
+    shard: &str,
+    mut worker: TransformerWorker,
+    stop: watch::Receiver<bool>,
+) -> Result<()> {
+    let mut iterator = Some(iterator(stage, stream, shard).await?);
+    let mut backoff = Backoff::default();
+    while let Some(current) = iterator.take() {
+        if *stop.borrow() {
+            return Ok(());
+        }
+        let (batch, next) = match read_batch(stage, stream, shard, current.clone(), &stop).await {
+            Ok(read) => read,
+            Err(e) => {
+                tracing::warn!(stream, shard, "reading failed: {e:#}; retrying");
+                backoff.wait(&stop).await;
+                // A failed or expired iterator is replaced, from the checkpoint.
+                iterator = Some(
+                    self::iterator(stage, stream, shard)
+                        .await
+                        .unwrap_or(current),
+                );
+                continue;
+            }
+        };
+        backoff = Backoff::default();
+        if !batch.is_empty() {
+            stage
+                .counters
+                .records
+                .fetch_add(batch.len() as u64, Ordering::Relaxed);
+            worker = deliver(stage, stream, shard, worker, &batch, &stop).await?;
+        }
+        match next {
+            Some(next) => iterator = Some(next),
+            None => tracing::info!(stream, shard, "the shard is closed and fully forwarded"),
+        }
+    }
+    Ok(())
+}
+
+/// Transforms, publishes and checkpoints one batch, retrying it per the policy.
+/// Returns the worker (it travels to the blocking pool and back).
+async fn deliver(
+    stage: &Stage,
+    stream: &str,
+    shard: &str,
+    mut worker: TransformerWorker,
+    batch: &[StreamRecord],
+    stop: &watch::Receiver<bool>,
+) -> Result<TransformerWorker> {
+    let last = batch
+        .last()
+        .map(|r| r.sequence_number.clone())
+        .unwrap_or_default();
+    let mut backoff = Backoff::default();
+    for attempt in 1u32.. {
+        let records = batch.to_vec();
+        let (returned, transformed) = tokio::task::spawn_blocking(move || {
+            let events = worker.transform(&records);
+            (worker, events)
+        })
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+        worker = returned;
+        let failure = match transformed {
+            Ok(events) => match publish::publish(&stage.eventbridge, &events).await {
+                Ok(_) => {
+                    stage
+                        .counters
+                        .events
+                        .fetch_add(events.len() as u64, Ordering::Relaxed);
+                    stage
+                        .checkpoints
+                        .store(stream, shard, &last)
+                        .with_context(|| {
+                            format!("cannot write the checkpoint of {stream}/{shard}")
+                        })?;
+                    return Ok(worker);
+                }
+                Err(e) => e.to_string(),
+            },
+            Err(e) => e.to_string(),
+        };
+        let first = batch.first().map_or("", |r| r.sequence_number.as_str());
+        if stage
+            .settings
+            .retry_attempts
+            .is_some_and(|max| attempt >= max)
+        {
+            stage.counters.given_up.fetch_add(1, Ordering::Relaxed);
+            tracing::error!(
+                stream,
+                shard,
+                "gave up on records {first} to {last} after {attempt} attempt(s): {failure}; \
+                 they are skipped"
+            );
+            stage.checkpoints.store(stream, shard, &last)?;
+            return Ok(worker);
+        }
+        stage.counters.retries.fetch_add(1, Ordering::Relaxed);
+        tracing::warn!(
+            stream,
+            shard,
+            "batch of records {first} to {last} failed (attempt {attempt}): {failure}; retrying"
+        );
+        if *stop.borrow() {
+            // Not checkpointed: the batch is read again at the next start.
+            return Ok(worker);
+        }
+        backoff.wait(stop).await;
+    }
+    unreachable!("the retry loop returns")
+}
+
+/// The shard's iterator: after its checkpoint, or at the starting position.
+async fn iterator(stage: &Stage, stream: &str, shard: &str) -> Result<String> {
+    let checkpoint = stage
+        .checkpoints
+        .load(stream, shard)
+        .with_context(|| format!("cannot read the checkpoint of {stream}/{shard}"))?;
+    match &checkpoint {
+        Some(sequence) => tracing::info!(stream, shard, "resuming after checkpoint {sequence}"),
+        None => tracing::info!(
+            stream,
+            shard,
+            "no checkpoint: starting at {:?}",
+            stage.settings.starting_position
+        ),
+    }
+    let request = stage
+        .kinesis
+        .get_shard_iterator()
+        .stream_name(stream)
+        .shard_id(shard);
+    let request = match (checkpoint, stage.settings.starting_position) {
+        (Some(sequence), _) => request
+            .shard_iterator_type(ShardIteratorType::AfterSequenceNumber)
+            .starting_sequence_number(sequence),
+        (None, StartingPosition::TrimHorizon) => {
+            request.shard_iterator_type(ShardIteratorType::TrimHorizon)
+        }
+        (None, StartingPosition::Latest) => request.shard_iterator_type(ShardIteratorType::Latest),
+        (None, StartingPosition::AtTimestamp(ms)) => request
+            .shard_iterator_type(ShardIteratorType::AtTimestamp)
+            .timestamp(DateTime::from_millis(ms)),
+    };
+    let out = request
+        .send()
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", aws_sdk_kinesis::error::DisplayErrorContext(e)))
+        .with_context(|| format!("cannot start reading {stream}/{shard}"))?;
+    out.shard_iterator()
+        .map(str::to_owned)
+        .context("Kinesis returned no shard iterator")
+}
+
+/// Reads up to a batch, gathering for up to the batching window. Returns the
+/// records and the next iterator (`None` when the shard is closed).
+async fn read_batch(
+    stage: &Stage,
+    stream: &str,
+    shard: &str,
+    mut iterator: String,
+    stop: &watch::Receiver<bool>,
+) -> Result<(Vec<StreamRecord>, Option<String>)> {
+    let settings = &stage.settings;
+    let size = usize::try_from(settings.batch_size).unwrap_or(10);
+    let mut batch = Vec::new();
+    let started = Instant::now();
+    loop {
+        let limit = i32::try_from(size - batch.len()).unwrap_or(settings.batch_size);
+        let out = stage
+            .kinesis
+            .get_records()
+            .shard_iterator(&iterator)
+            .limit(limit)
+            .send()
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", aws_sdk_kinesis::error::DisplayErrorContext(e)))?;
+        batch.extend(out.records().iter().map(|r| {
+            StreamRecord {
+                stream_name: stream.to_owned(),
+                shard_id: shard.to_owned(),
+                partition_key: r.partition_key().unwrap_or_default().to_owned(),
+                sequence_number: r.sequence_number().to_owned(),
+                arrival_ms: r
+                    .approximate_arrival_timestamp()
+                    .map_or(0, |t| t.to_millis().unwrap_or(0)),
+                data: r.data().as_ref().to_vec(),
+            }
+        }));
+        let Some(next) = out.next_shard_iterator().map(str::to_owned) else {
+            return Ok((batch, None));
+        };
+        iterator = next;
+        let full = batch.len() >= size;
+        let window_over = started.elapsed() >= settings.batch_window;
+        if full || (!batch.is_empty() && window_over) || *stop.borrow() {
+            return Ok((batch, Some(iterator)));
+        }
+        tokio::time::sleep(settings.poll_interval).await;
+        if batch.is_empty() && window_over {
+            return Ok((batch, Some(iterator)));
+        }
+    }
+}
+
+/// Exponential backoff with jitter, 200 ms to 30 s, cut short by a stop.
+#[derive(Default)]
+struct Backoff {
+    attempt: u32,
+}
+
+impl Backoff {
+    async fn wait(&mut self, stop: &watch::Receiver<bool>) {
+        let base = Duration::from_millis(200) * 2u32.saturating_pow(self.attempt.min(8));
+        let base = base.min(Duration::from_secs(30));
+        let jittered = base / 2 + base.mul_f64(fastrand::f64() / 2.0);
+        self.attempt += 1;
+        let mut stop = stop.clone();
+        tokio::select! {
+            _ = tokio::time::sleep(jittered) => {}
+            _ = stop.wait_for(|stopped| *stopped) => {}
+        }
+    }
+}

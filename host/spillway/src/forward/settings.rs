@@ -1,0 +1,102 @@
+//! What `spillway forward` reads from the configuration.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::config::{Config, ConfigError};
+
+/// Where to start reading a shard that has no checkpoint yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartingPosition {
+    /// The oldest record kept (the reference's choice).
+    TrimHorizon,
+    /// Only records written from now on.
+    Latest,
+    /// Records written at or after this time, in milliseconds since the epoch.
+    AtTimestamp(i64),
+}
+
+/// How the forward stage reads, batches and retries.
+#[derive(Debug, Clone)]
+pub struct ForwardSettings {
+    /// The Kinesis streams to read.
+    pub streams: Vec<String>,
+    /// Where a shard without a checkpoint starts.
+    pub starting_position: StartingPosition,
+    /// Most records per transformer call.
+    pub batch_size: i32,
+    /// How long to gather records for a batch that is not full.
+    pub batch_window: Duration,
+    /// Pause between reads of a shard that had nothing new.
+    pub poll_interval: Duration,
+    /// Where shard checkpoints are kept.
+    pub checkpoint_dir: PathBuf,
+    /// Attempts at a batch (transform and publish) before giving up; `None`
+    /// retries forever, as the reference's event-source mapping did.
+    pub retry_attempts: Option<u32>,
+}
+
+impl ForwardSettings {
+    /// Reads the `spillway.forward.*` settings.
+    pub fn from_config(config: &Config) -> Result<Self, ConfigError> {
+        let streams: Vec<String> = config
+            .get("spillway.forward.streams")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if streams.is_empty() {
+            return Err(ConfigError::Missing {
+                key: "spillway.forward.streams".to_owned(),
+                hint: "the Kinesis streams to forward, comma-separated".to_owned(),
+            });
+        }
+        let position = config
+            .get("spillway.forward.starting.position")
+            .unwrap_or("TRIM_HORIZON");
+        let starting_position = match position.to_ascii_uppercase().as_str() {
+            "LATEST" => StartingPosition::Latest,
+            "AT_TIMESTAMP" => StartingPosition::AtTimestamp(
+                config
+                    .get_u64("spillway.forward.starting.timestamp.ms")?
+                    .and_then(|ms| i64::try_from(ms).ok())
+                    .ok_or_else(|| ConfigError::Missing {
+                        key: "spillway.forward.starting.timestamp.ms".to_owned(),
+                        hint: "AT_TIMESTAMP needs the time to start at, in ms since the epoch"
+                            .to_owned(),
+                    })?,
+            ),
+            _ => StartingPosition::TrimHorizon,
+        };
+        let number = |key: &str| config.get_u64(key).map(|v| v.unwrap_or(0));
+        let batch_size = number("spillway.forward.batch.size")?;
+        if !(1..=10_000).contains(&batch_size) {
+            return Err(ConfigError::Invalid {
+                key: "spillway.forward.batch.size".to_owned(),
+                value: batch_size.to_string(),
+                reason: "expected 1 to 10000 (Kinesis' GetRecords limit)".to_owned(),
+            });
+        }
+        let attempts = config
+            .get("spillway.forward.retry.attempts")
+            .unwrap_or("-1")
+            .trim()
+            .parse::<i64>()
+            .unwrap_or(-1);
+        Ok(Self {
+            streams,
+            starting_position,
+            batch_size: i32::try_from(batch_size).unwrap_or(10),
+            batch_window: Duration::from_millis(number("spillway.forward.batch.window.ms")?),
+            poll_interval: Duration::from_millis(number("spillway.forward.poll.interval.ms")?),
+            checkpoint_dir: PathBuf::from(
+                config
+                    .get("spillway.forward.checkpoint.dir")
+                    .unwrap_or("data/checkpoints"),
+            ),
+            retry_attempts: u32::try_from(attempts).ok().filter(|a| *a > 0),
+        })
+    }
+}

@@ -1,0 +1,390 @@
+//! `spillway forward` against a real AWS emulator (moto, started by scripts/test,
+//! found through AWS_ENDPOINT_URL), with the reference pipeline's topology:
+//! streams, buses, the `forward-to-sqs` rule and the FIFO queue it targets.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use aws_sdk_eventbridge::types::{SqsParameters, Target};
+use aws_sdk_sqs::types::QueueAttributeName;
+
+struct Aws {
+    kinesis: aws_sdk_kinesis::Client,
+    eventbridge: aws_sdk_eventbridge::Client,
+    sqs: aws_sdk_sqs::Client,
+}
+
+async fn aws() -> Aws {
+    assert!(
+        std::env::var("AWS_ENDPOINT_URL").is_ok(),
+        "these tests need the AWS emulator: run them through scripts/test, or \
+         `scripts/dev-env start` and `eval \"$(scripts/dev-env env)\"` first"
+    );
+    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    Aws {
+        kinesis: aws_sdk_kinesis::Client::new(&config),
+        eventbridge: aws_sdk_eventbridge::Client::new(&config),
+        sqs: aws_sdk_sqs::Client::new(&config),
+    }
+}
+
+/// The reference topology under unique names: for each table a one-shard
+/// stream and a bus whose rule forwards everything to one FIFO queue.
+/// Returns (stream names, queue URL).
+async fn topology(aws: &Aws, test: &str, tables: &[&str]) -> (Vec<String>, String) {
+    let unique = format!("{test}-{}", std::process::id());
+    let queue = aws
+        .sqs
+        .create_queue()
+        .queue_name(format!("{unique}.fifo"))
+        .attributes(QueueAttributeName::FifoQueue, "true")
+        .attributes(QueueAttributeName::ContentBasedDeduplication, "true")
+        .send()
+        .await
+        .expect("queue");
+    let queue_url = queue.queue_url().expect("url").to_owned();
+    let arn = aws
+        .sqs
+        .get_queue_attributes()
+        .queue_url(&queue_url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("attributes")
+        .attributes()
+        .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
+        .expect("arn");
+    let mut streams = Vec::new();
+    for table in tables {
+        let stream = format!("{unique}.inventory.{table}");
+        aws.kinesis
+            .create_stream()
+            .stream_name(&stream)
+            .shard_count(1)
+            .send()
+            .await
+            .expect("stream");
+        let bus = format!("{unique}-{table}");
+        aws.eventbridge
+            .create_event_bus()
+            .name(&bus)
+            .send()
+            .await
+            .expect("bus");
+        aws.eventbridge
+            .put_rule()
+            .name("forward-to-sqs")
+            .event_bus_name(&bus)
+            .event_pattern(r#"{"source":[{"prefix":""}]}"#)
+            .send()
+            .await
+            .expect("rule");
+        aws.eventbridge
+            .put_targets()
+            .rule("forward-to-sqs")
+            .event_bus_name(&bus)
+            .targets(
+                Target::builder()
+                    .id("sqs")
+                    .arn(&arn)
+                    .sqs_parameters(SqsParameters::builder().message_group_id("Group1").build())
+                    .build()
+                    .expect("target"),
+            )
+            .send()
+            .await
+            .expect("targets");
+        streams.push(stream);
+    }
+    (streams, queue_url)
+}
+
+async fn put(aws: &Aws, stream: &str, key: &str, data: &str) {
+    aws.kinesis
+        .put_record()
+        .stream_name(stream)
+        .partition_key(key)
+        .data(aws_sdk_kinesis::primitives::Blob::new(data.as_bytes()))
+        .send()
+        .await
+        .expect("put record");
+}
+
+/// Receives until `count` messages arrived (or 60 s), deleting them.
+async fn receive(aws: &Aws, queue_url: &str, count: usize) -> Vec<serde_json::Value> {
+    let mut bodies = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while bodies.len() < count && Instant::now() < deadline {
+        let out = aws
+            .sqs
+            .receive_message()
+            .queue_url(queue_url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .expect("receive");
+        for message in out.messages() {
+            bodies
+                .push(serde_json::from_str(message.body().unwrap_or_default()).expect("JSON body"));
+            aws.sqs
+                .delete_message()
+                .queue_url(queue_url)
+                .receipt_handle(message.receipt_handle().unwrap_or_default())
+                .send()
+                .await
+                .expect("delete");
+        }
+    }
+    bodies
+}
+
+struct Forward {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Forward {
+    fn start(dir: &Path, streams: &[String], settings: &str) -> Self {
+        let config = dir.join("forward.properties");
+        let mut lines = vec![
+            format!("spillway.forward.streams={}", streams.join(",")),
+            format!(
+                "spillway.forward.checkpoint.dir={}",
+                dir.join("checkpoints").display()
+            ),
+            "spillway.forward.poll.interval.ms=200".to_owned(),
+            settings.to_owned(),
+        ];
+        for stream in streams {
+            let table = stream.rsplit('.').next().expect("table");
+            let Some((prefix, _)) = stream.split_once(".inventory.") else {
+                continue;
+            };
+            let detail_type = if table == "products" {
+                "ProductDataChangeEvent"
+            } else {
+                "CustomerDataChangeEvent"
+            };
+            lines.push(format!(
+                "spillway.transformer.config.detail-type.{stream}={detail_type}"
+            ));
+            lines.push(format!(
+                "spillway.transformer.config.bus.{stream}={prefix}-{table}"
+            ));
+        }
+        std::fs::write(&config, lines.join("\n")).expect("config");
+        static RUNS: AtomicUsize = AtomicUsize::new(0);
+        let log = dir.join(format!(
+            "forward-{}.log",
+            RUNS.fetch_add(1, Ordering::Relaxed)
+        ));
+        let child = Command::new(env!("CARGO_BIN_EXE_spillway"))
+            .args(["forward", "--config"])
+            .arg(&config)
+            .env("RUST_LOG", "info")
+            .env("SPILLWAY_PLUGINS_CACHE_DIR", "none")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("log"))
+            .spawn()
+            .expect("start spillway forward");
+        Self { child, log }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn terminate(mut self) -> String {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        let status = self.child.wait().expect("wait");
+        let log = self.log();
+        assert!(
+            status.success(),
+            "spillway forward exited with {status}:\n{log}"
+        );
+        log
+    }
+
+    fn kill_9(mut self) {
+        self.child.kill().expect("kill -9");
+        self.child.wait().expect("wait");
+    }
+}
+
+impl Drop for Forward {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn sample_events() -> Vec<(String, serde_json::Value)> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../plugins/samples/records.json");
+    let records: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("samples")).expect("JSON");
+    records
+        .into_iter()
+        .map(|r| {
+            let table = r["stream"]
+                .as_str()
+                .expect("stream")
+                .rsplit('.')
+                .next()
+                .expect("table")
+                .to_owned();
+            (table, r["data"].clone())
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn records_of_two_streams_reach_the_queue_through_their_buses_as_the_reference_did() {
+    let aws = aws().await;
+    let (streams, queue_url) = topology(&aws, "reference", &["products", "customers"]).await;
+    let events = sample_events();
+    for (table, event) in &events {
+        let stream = streams
+            .iter()
+            .find(|s| s.ends_with(table.as_str()))
+            .expect("stream");
+        put(&aws, stream, "key", &event.to_string()).await;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let forward = Forward::start(dir.path(), &streams, "");
+    let bodies = receive(&aws, &queue_url, events.len()).await;
+    let log = forward.terminate();
+    assert_eq!(bodies.len(), events.len(), "{log}");
+    for (table, event) in &events {
+        let stream = streams
+            .iter()
+            .find(|s| s.ends_with(table.as_str()))
+            .expect("stream");
+        let detail_type = if table == "products" {
+            "ProductDataChangeEvent"
+        } else {
+            "CustomerDataChangeEvent"
+        };
+        let body = bodies
+            .iter()
+            .find(|b| &b["detail"] == event)
+            .unwrap_or_else(|| {
+                panic!(
+                    "the event {} did not arrive: {bodies:?}",
+                    event["payload"]["op"]
+                )
+            });
+        // The reference's envelope: source = stream, its detail type, the event as detail.
+        assert_eq!(body["source"], stream.as_str());
+        assert_eq!(body["detail-type"], detail_type);
+        for field in ["version", "id", "time", "region", "resources"] {
+            assert!(
+                body.get(field).is_some(),
+                "the envelope lacks {field}: {body}"
+            );
+        }
+    }
+    // Per stream, in order: the products' insert, update, delete arrive in that order.
+    let ops: Vec<&str> = bodies
+        .iter()
+        .filter(|b| b["detail-type"] == "ProductDataChangeEvent")
+        .map(|b| b["detail"]["payload"]["op"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(ops, ["c", "u", "d"]);
+    assert!(
+        dir.path().join("checkpoints").join(&streams[0]).exists(),
+        "no checkpoint was written"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restart_after_kill_9_resumes_from_the_checkpoint_and_loses_nothing() {
+    let aws = aws().await;
+    let (streams, queue_url) = topology(&aws, "restart", &["products"]).await;
+    let total = 40;
+    for i in 0..total {
+        put(
+            &aws,
+            &streams[0],
+            "k",
+            &format!(r#"{{"payload":{{"op":"c","after":{{"id":{i}}}}}}}"#),
+        )
+        .await;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let checkpoint = dir
+        .path()
+        .join("checkpoints")
+        .join(&streams[0])
+        .join("shardId-000000000000");
+    let first = Forward::start(dir.path(), &streams, "spillway.forward.batch.size=5");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !checkpoint.exists() {
+        assert!(Instant::now() < deadline, "no checkpoint:\n{}", first.log());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    first.kill_9();
+    let left = std::fs::read_to_string(&checkpoint).expect("checkpoint");
+    let second = Forward::start(dir.path(), &streams, "spillway.forward.batch.size=5");
+    let mut seen = std::collections::BTreeSet::new();
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while seen.len() < total && Instant::now() < deadline {
+        for body in receive(&aws, &queue_url, 1).await {
+            seen.insert(
+                body["detail"]["payload"]["after"]["id"]
+                    .as_u64()
+                    .expect("id"),
+            );
+        }
+    }
+    let log = second.terminate();
+    assert_eq!(
+        seen.len(),
+        total,
+        "missing records after the restart:\n{log}"
+    );
+    // The second run resumed after the checkpoint the first one left.
+    let resumed = format!("resuming after checkpoint {left}");
+    assert!(log.contains(&resumed), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_empty_stream_is_waited_on_and_later_records_flow() {
+    let aws = aws().await;
+    let (streams, queue_url) = topology(&aws, "empty", &["customers"]).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let forward = Forward::start(dir.path(), &streams, "");
+    std::thread::sleep(Duration::from_secs(1));
+    put(
+        &aws,
+        &streams[0],
+        "k",
+        r#"{"payload":{"op":"c","after":{"id":1001}}}"#,
+    )
+    .await;
+    let bodies = receive(&aws, &queue_url, 1).await;
+    let log = forward.terminate();
+    assert_eq!(bodies.len(), 1, "{log}");
+    assert_eq!(bodies[0]["detail-type"], "CustomerDataChangeEvent");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_stream_is_a_clear_error() {
+    let _aws = aws().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut forward = Forward::start(dir.path(), &["no-such-stream".to_owned()], "");
+    let status = forward.child.wait().expect("wait");
+    assert!(!status.success());
+    let log = forward.log();
+    assert!(
+        log.contains("Kinesis stream 'no-such-stream' does not exist"),
+        "{log}"
+    );
+    assert!(log.contains("spillway provision"), "{log}");
+}
