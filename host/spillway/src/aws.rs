@@ -20,3 +20,34 @@ pub async fn sdk_config(config: &Config) -> SdkConfig {
     }
     loader.load().await
 }
+
+/// An SQS queue's URL: `queue` as is when it is a URL, else looked up by name,
+/// with an error that names the queue and the configuration `key` naming it.
+pub async fn queue_url(
+    sqs: &aws_sdk_sqs::Client,
+    queue: &str,
+    key: &str,
+) -> anyhow::Result<String> {
+    use anyhow::Context;
+    if queue.starts_with("https://") || queue.starts_with("http://") {
+        return Ok(queue.to_owned());
+    }
+    match sqs.get_queue_url().queue_name(queue).send().await {
+        Ok(out) => out
+            .queue_url()
+            .map(str::to_owned)
+            .context("SQS returned no URL for the queue"),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_queue_does_not_exist()) =>
+        {
+            anyhow::bail!(
+                "SQS queue '{queue}' does not exist (region {}): create it (`spillway provision`), \
+                 or set {key} to an existing queue's name or URL",
+                sqs.config().region().map_or("not set", |r| r.as_ref())
+            )
+        }
+        Err(e) => Err(anyhow::anyhow!(aws_sdk_sqs::error::DisplayErrorContext(e)))
+            .with_context(|| format!("cannot look up SQS queue '{queue}'")),
+    }
+}

@@ -80,9 +80,7 @@ async fn forward_command(path: &Path) -> Result<()> {
     let runtime = Runtime::new(&plugins::runtime_options(&config))?;
     let plugin = Transformer::load(&runtime, plugins::spec(&config, Kind::Transformer)?)?;
     let aws = aws::sdk_config(&config).await;
-    let kinesis = aws_sdk_kinesis::Client::new(&aws);
-    let eventbridge = aws_sdk_eventbridge::Client::new(&aws);
-    forward::run(settings, plugin, kinesis, eventbridge, shutdown_signal()).await?;
+    forward::run(settings, plugin, &aws, shutdown_signal()).await?;
     Ok(())
 }
 

@@ -101,7 +101,8 @@ async fn topology(aws: &Aws, test: &str, tables: &[&str]) -> (Vec<String>, Strin
     (streams, queue_url)
 }
 
-async fn put(aws: &Aws, stream: &str, key: &str, data: &str) {
+/// Puts one record; returns its sequence number.
+async fn put(aws: &Aws, stream: &str, key: &str, data: &str) -> String {
     aws.kinesis
         .put_record()
         .stream_name(stream)
@@ -109,7 +110,9 @@ async fn put(aws: &Aws, stream: &str, key: &str, data: &str) {
         .data(aws_sdk_kinesis::primitives::Blob::new(data.as_bytes()))
         .send()
         .await
-        .expect("put record");
+        .expect("put record")
+        .sequence_number()
+        .to_owned()
 }
 
 /// Receives until `count` messages arrived (or 60 s), deleting them.
@@ -387,4 +390,70 @@ async fn a_missing_stream_is_a_clear_error() {
         "{log}"
     );
     assert!(log.contains("spillway provision"), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_poison_record_is_isolated_by_bisection_and_reported_while_the_rest_flows() {
+    let aws = aws().await;
+    let (streams, queue_url) = topology(&aws, "poison", &["products"]).await;
+    let failures = aws
+        .sqs
+        .create_queue()
+        .queue_name(format!("poison-failures-{}", std::process::id()))
+        .send()
+        .await
+        .expect("failure queue");
+    let failures_url = failures.queue_url().expect("url").to_owned();
+    let mut poison = String::new();
+    for i in 0..9 {
+        let data = if i == 4 {
+            "this record is not JSON".to_owned()
+        } else {
+            format!(r#"{{"payload":{{"op":"c","after":{{"id":{i}}}}}}}"#)
+        };
+        let sequence = put(&aws, &streams[0], "k", &data).await;
+        if i == 4 {
+            poison = sequence;
+        }
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let settings = format!(
+        "spillway.forward.bisect.on.error=true\nspillway.forward.retry.attempts=2\n\
+         spillway.forward.on.failure.queue={failures_url}"
+    );
+    let forward = Forward::start(dir.path(), &streams, &settings);
+    let bodies = receive(&aws, &queue_url, 8).await;
+    let reports = receive(&aws, &failures_url, 1).await;
+    let log = forward.terminate();
+
+    let mut ids: Vec<u64> = bodies
+        .iter()
+        .map(|b| b["detail"]["payload"]["after"]["id"].as_u64().expect("id"))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(
+        ids,
+        [0, 1, 2, 3, 5, 6, 7, 8],
+        "every other record flows:\n{log}"
+    );
+    assert_eq!(reports.len(), 1, "{log}");
+    let info = &reports[0]["KinesisBatchInfo"];
+    assert_eq!(
+        info["startSequenceNumber"],
+        poison.as_str(),
+        "{}",
+        reports[0]
+    );
+    assert_eq!(info["endSequenceNumber"], poison.as_str());
+    assert_eq!(info["batchSize"], 1);
+    assert_eq!(info["streamName"], streams[0].as_str());
+    // Every attempt that included the record counts: the batch of 9, then the
+    // halves that held it, down to the record alone (9, 5, 2, 1).
+    assert_eq!(reports[0]["requestContext"]["approximateInvokeCount"], 4);
+    let error = reports[0]["requestContext"]["errorMessage"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(error.contains("not a JSON document"), "{error}");
+    assert!(log.contains("splitting the batch"), "{log}");
 }

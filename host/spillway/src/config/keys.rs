@@ -216,6 +216,18 @@ pub static KEYS: &[Key] = &[
               (the reference's event-source mapping).",
     },
     Key {
+        name: "spillway.forward.bisect.on.error",
+        default: Some("false"),
+        value: Value::Flag,
+        doc: "Whether a failed batch is split in halves, recursively, to isolate a poison record.",
+    },
+    Key {
+        name: "spillway.forward.on.failure.queue",
+        default: None,
+        value: Value::Text,
+        doc: "An SQS queue (name or URL) told about records given up on, before they are skipped.",
+    },
+    Key {
         name: "spillway.aws.region",
         default: None,
         value: Value::Text,

@@ -91,7 +91,7 @@ pub async fn run(
     sqs: Client,
     shutdown: impl Future<Output = ()>,
 ) -> Result<Summary> {
-    let queue_url = queue_url(&sqs, &settings.queue).await?;
+    let queue_url = crate::aws::queue_url(&sqs, &settings.queue, "spillway.consumer.queue").await?;
     let fifo = queue_url.ends_with(".fifo");
     tracing::info!(
         queue = %queue_url,
@@ -141,31 +141,6 @@ pub async fn run(
     };
     tracing::info!(?summary, "stopped");
     Ok(summary)
-}
-
-/// The queue's URL: given as is, or looked up by name with a clear error.
-async fn queue_url(sqs: &Client, queue: &str) -> Result<String> {
-    if queue.starts_with("https://") || queue.starts_with("http://") {
-        return Ok(queue.to_owned());
-    }
-    match sqs.get_queue_url().queue_name(queue).send().await {
-        Ok(out) => out
-            .queue_url()
-            .map(str::to_owned)
-            .context("SQS returned no URL for the queue"),
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_queue_does_not_exist()) =>
-        {
-            anyhow::bail!(
-                "SQS queue '{queue}' does not exist (region {}): create it (`spillway provision`), \
-                 or set spillway.consumer.queue to an existing queue's name or URL",
-                sqs.config().region().map_or("not set", |r| r.as_ref())
-            )
-        }
-        Err(e) => Err(anyhow::anyhow!(aws_sdk_sqs::error::DisplayErrorContext(e)))
-            .with_context(|| format!("cannot look up SQS queue '{queue}'")),
-    }
 }
 
 /// One receive loop: long-polls until stopped, dispatching each receive's

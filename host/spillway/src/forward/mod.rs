@@ -11,14 +11,20 @@
 //! default, as the reference's mapping); shards are independent, so a stuck
 //! shard does not hold the others.
 //!
-//! Not yet: batch bisection and an on-failure destination for a record given up
-//! on, and following resharding (shards are listed once, at start).
+//! As the event-source mapping could, a failed batch can be bisected to isolate
+//! a poison record, and records given up on are described in an on-failure SQS
+//! queue (`on_failure`) before they are skipped.
+//!
+//! Not yet: following resharding (shards are listed once, at start).
 
 mod checkpoint;
+mod on_failure;
 mod publish;
 mod settings;
 
+use std::collections::VecDeque;
 use std::future::Future;
+use std::ops::Range;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -60,6 +66,7 @@ struct Stage {
     kinesis: aws_sdk_kinesis::Client,
     eventbridge: aws_sdk_eventbridge::Client,
     checkpoints: Checkpoints,
+    on_failure: Option<on_failure::Destination>,
     counters: Counters,
 }
 
@@ -68,10 +75,17 @@ struct Stage {
 pub async fn run(
     settings: ForwardSettings,
     transformer: Transformer,
-    kinesis: aws_sdk_kinesis::Client,
-    eventbridge: aws_sdk_eventbridge::Client,
+    aws: &aws_config::SdkConfig,
     shutdown: impl Future<Output = ()>,
 ) -> Result<Summary> {
+    let kinesis = aws_sdk_kinesis::Client::new(aws);
+    let eventbridge = aws_sdk_eventbridge::Client::new(aws);
+    let on_failure = match &settings.on_failure_queue {
+        Some(queue) => {
+            Some(on_failure::Destination::new(aws_sdk_sqs::Client::new(aws), queue).await?)
+        }
+        None => None,
+    };
     let mut shards = Vec::new();
     for stream in &settings.streams {
         for shard in list_shards(&kinesis, stream).await? {
@@ -86,24 +100,54 @@ pub async fn run(
     );
     let stage = Arc::new(Stage {
         checkpoints: Checkpoints::new(&settings.checkpoint_dir),
+        on_failure,
         settings,
         kinesis,
         eventbridge,
         counters: Counters::default(),
     });
     let (stop_tx, stop_rx) = watch::channel(false);
-    let tasks: Vec<_> = shards
-        .into_iter()
-        .map(|(stream, shard)| {
-            let (stage, stop, worker) = (stage.clone(), stop_rx.clone(), transformer.worker());
-            tokio::spawn(async move { forward_shard(&stage, &stream, &shard, worker, stop).await })
-        })
-        .collect();
-    shutdown.await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for (stream, shard) in shards {
+        let (stage, stop, worker) = (stage.clone(), stop_rx.clone(), transformer.worker());
+        tasks.spawn(async move {
+            forward_shard(&stage, &stream, &shard, worker, stop)
+                .await
+                .with_context(|| format!("forwarding {stream}/{shard} failed"))
+        });
+    }
+    // Until shutdown, or until a shard fails for good: that stops them all.
+    let mut failure = None;
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            done = tasks.join_next() => match done {
+                Some(Ok(Ok(()))) => continue,
+                Some(Ok(Err(e))) => {
+                    failure = Some(e);
+                    break;
+                }
+                Some(Err(e)) => {
+                    failure = Some(anyhow::anyhow!("a shard task panicked: {e}"));
+                    break;
+                }
+                None => {
+                    (&mut shutdown).await;
+                    break;
+                }
+            },
+        }
+    }
     tracing::info!("stopping: finishing the batches in hand");
     let _ = stop_tx.send(true);
-    for task in tasks {
-        task.await.context("a shard task failed")??;
+    while let Some(done) = tasks.join_next().await {
+        if let Ok(Err(e)) = done {
+            failure.get_or_insert(e);
+        }
+    }
+    if let Some(e) = failure {
+        return Err(e);
     }
     let c = &stage.counters;
     let summary = Summary {
@@ -195,7 +239,11 @@ async fn forward_shard(
     Ok(())
 }
 
-/// Transforms, publishes and checkpoints one batch, retrying it per the policy.
+/// Transforms, publishes and checkpoints one batch, per the failure policy: a
+/// failed part is retried with backoff; with bisection it is first split in
+/// halves, each delivered in order, so a poison record ends up alone; a part
+/// given up on (after `retry.attempts`) goes to the on-failure queue, if any,
+/// and is skipped. The checkpoint follows each part delivered or given up on.
 /// Returns the worker (it travels to the blocking pool and back).
 async fn deliver(
     stage: &Stage,
@@ -205,68 +253,114 @@ async fn deliver(
     batch: &[StreamRecord],
     stop: &watch::Receiver<bool>,
 ) -> Result<TransformerWorker> {
-    let last = batch
-        .last()
-        .map(|r| r.sequence_number.clone())
-        .unwrap_or_default();
+    let settings = &stage.settings;
+    // Parts still to deliver, in order, with the attempts each has used.
+    let mut parts: VecDeque<(Range<usize>, u32)> = VecDeque::from([(0..batch.len(), 0)]);
     let mut backoff = Backoff::default();
-    for attempt in 1u32.. {
-        let records = batch.to_vec();
-        let (returned, transformed) = tokio::task::spawn_blocking(move || {
-            let events = worker.transform(&records);
-            (worker, events)
-        })
-        .await
-        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+    while let Some((range, used)) = parts.pop_front() {
+        let part = &batch[range.clone()];
+        let (returned, outcome) = attempt(stage, worker, part).await;
         worker = returned;
-        let failure = match transformed {
-            Ok(events) => match publish::publish(&stage.eventbridge, &events).await {
-                Ok(_) => {
-                    stage
-                        .counters
-                        .events
-                        .fetch_add(events.len() as u64, Ordering::Relaxed);
-                    stage
-                        .checkpoints
-                        .store(stream, shard, &last)
-                        .with_context(|| {
-                            format!("cannot write the checkpoint of {stream}/{shard}")
-                        })?;
-                    return Ok(worker);
-                }
-                Err(e) => e.to_string(),
-            },
-            Err(e) => e.to_string(),
+        let failure = match outcome {
+            Ok(()) => {
+                checkpoint(stage, stream, shard, part)?;
+                backoff = Backoff::default();
+                continue;
+            }
+            Err(failure) => failure,
         };
-        let first = batch.first().map_or("", |r| r.sequence_number.as_str());
-        if stage
-            .settings
-            .retry_attempts
-            .is_some_and(|max| attempt >= max)
-        {
+        let used = used + 1;
+        let (first, last) = sequence_range(part);
+        if settings.bisect && part.len() > 1 {
+            let middle = range.start + part.len() / 2;
+            tracing::warn!(
+                stream,
+                shard,
+                "records {first} to {last} failed: {failure}; splitting the batch to isolate the cause"
+            );
+            parts.push_front((middle..range.end, used));
+            parts.push_front((range.start..middle, used));
+            continue;
+        }
+        if settings.retry_attempts.is_some_and(|max| used >= max) {
             stage.counters.given_up.fetch_add(1, Ordering::Relaxed);
             tracing::error!(
                 stream,
                 shard,
-                "gave up on records {first} to {last} after {attempt} attempt(s): {failure}; \
-                 they are skipped"
+                "gave up on records {first} to {last} after {used} attempt(s): {failure}"
             );
-            stage.checkpoints.store(stream, shard, &last)?;
-            return Ok(worker);
+            if let Some(destination) = &stage.on_failure {
+                // Skipped only once the destination has them: until then, retry.
+                while let Err(e) = destination.send(stream, shard, part, &failure, used).await {
+                    tracing::warn!(stream, shard, "{e:#}; retrying");
+                    if *stop.borrow() {
+                        return Ok(worker);
+                    }
+                    backoff.wait(stop).await;
+                }
+            }
+            checkpoint(stage, stream, shard, part)?;
+            continue;
         }
         stage.counters.retries.fetch_add(1, Ordering::Relaxed);
         tracing::warn!(
             stream,
             shard,
-            "batch of records {first} to {last} failed (attempt {attempt}): {failure}; retrying"
+            "records {first} to {last} failed (attempt {used}): {failure}; retrying"
         );
         if *stop.borrow() {
-            // Not checkpointed: the batch is read again at the next start.
+            // Not checkpointed: read again at the next start.
             return Ok(worker);
         }
         backoff.wait(stop).await;
+        parts.push_front((range, used));
     }
-    unreachable!("the retry loop returns")
+    Ok(worker)
+}
+
+/// One attempt at a part: transform it, publish the events.
+async fn attempt(
+    stage: &Stage,
+    mut worker: TransformerWorker,
+    part: &[StreamRecord],
+) -> (TransformerWorker, Result<(), String>) {
+    let records = part.to_vec();
+    let (returned, transformed) = tokio::task::spawn_blocking(move || {
+        let events = worker.transform(&records);
+        (worker, events)
+    })
+    .await
+    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+    worker = returned;
+    let events = match transformed {
+        Ok(events) => events,
+        Err(e) => return (worker, Err(e.to_string())),
+    };
+    match publish::publish(&stage.eventbridge, &events).await {
+        Ok(_) => {
+            stage
+                .counters
+                .events
+                .fetch_add(events.len() as u64, Ordering::Relaxed);
+            (worker, Ok(()))
+        }
+        Err(e) => (worker, Err(e.to_string())),
+    }
+}
+
+fn checkpoint(stage: &Stage, stream: &str, shard: &str, part: &[StreamRecord]) -> Result<()> {
+    let (_, last) = sequence_range(part);
+    stage
+        .checkpoints
+        .store(stream, shard, last)
+        .with_context(|| format!("cannot write the checkpoint of {stream}/{shard}"))
+}
+
+/// The first and last sequence numbers of a part.
+fn sequence_range(part: &[StreamRecord]) -> (&str, &str) {
+    let first = part.first().map_or("", |r| r.sequence_number.as_str());
+    let last = part.last().map_or("", |r| r.sequence_number.as_str());
+    (first, last)
 }
 
 /// The shard's iterator: after its checkpoint, or at the starting position.

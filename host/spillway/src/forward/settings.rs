@@ -34,6 +34,10 @@ pub struct ForwardSettings {
     /// Attempts at a batch (transform and publish) before giving up; `None`
     /// retries forever, as the reference's event-source mapping did.
     pub retry_attempts: Option<u32>,
+    /// Whether a failed batch is split in halves to isolate the failing record.
+    pub bisect: bool,
+    /// The SQS queue (name or URL) told about records given up on.
+    pub on_failure_queue: Option<String>,
 }
 
 impl ForwardSettings {
@@ -97,6 +101,14 @@ impl ForwardSettings {
                     .unwrap_or("data/checkpoints"),
             ),
             retry_attempts: u32::try_from(attempts).ok().filter(|a| *a > 0),
+            bisect: config
+                .get("spillway.forward.bisect.on.error")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
+            on_failure_queue: config
+                .get("spillway.forward.on.failure.queue")
+                .map(str::trim)
+                .filter(|q| !q.is_empty())
+                .map(str::to_owned),
         })
     }
 }
