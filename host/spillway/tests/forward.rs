@@ -457,3 +457,77 @@ async fn a_poison_record_is_isolated_by_bisection_and_reported_while_the_rest_fl
     assert!(error.contains("not a JSON document"), "{error}");
     assert!(log.contains("splitting the batch"), "{log}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn after_a_split_the_parent_is_finished_before_its_children_start() {
+    let aws = aws().await;
+    let (streams, queue_url) = topology(&aws, "reshard", &["products"]).await;
+    let record = |i: u32| format!(r#"{{"payload":{{"op":"c","after":{{"id":{i}}}}}}}"#);
+    for i in 0..3 {
+        put(&aws, &streams[0], &format!("k{i}"), &record(i)).await;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let forward = Forward::start(dir.path(), &streams, "");
+    let mut bodies = receive(&aws, &queue_url, 3).await;
+
+    let shards = aws
+        .kinesis
+        .list_shards()
+        .stream_name(&streams[0])
+        .send()
+        .await
+        .expect("shards");
+    let parent = &shards.shards()[0];
+    let range = parent.hash_key_range().expect("range");
+    let (low, high): (u128, u128) = (
+        range.starting_hash_key().parse().expect("hash"),
+        range.ending_hash_key().parse().expect("hash"),
+    );
+    aws.kinesis
+        .split_shard()
+        .stream_name(&streams[0])
+        .shard_to_split(parent.shard_id())
+        .new_starting_hash_key(((low + high) / 2).to_string())
+        .send()
+        .await
+        .expect("split");
+    for i in 3..6 {
+        put(&aws, &streams[0], &format!("k{i}"), &record(i)).await;
+    }
+    bodies.extend(receive(&aws, &queue_url, 3).await);
+    let child_started = "no checkpoint: starting at TrimHorizon";
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while forward.log().matches(child_started).count() < 3 {
+        assert!(
+            Instant::now() < deadline,
+            "the children did not start:\n{}",
+            forward.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let log = forward.terminate();
+
+    let mut ids: Vec<u64> = bodies
+        .iter()
+        .map(|b| b["detail"]["payload"]["after"]["id"].as_u64().expect("id"))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids, [0, 1, 2, 3, 4, 5], "{log}");
+    let closed = log
+        .lines()
+        .position(|l| {
+            l.contains("closed and fully forwarded") && l.contains("shardId-000000000000")
+        })
+        .unwrap_or_else(|| panic!("the parent was never finished:\n{log}"));
+    for child in ["shardId-000000000001", "shardId-000000000002"] {
+        let started = log
+            .lines()
+            .position(|l| l.contains(child_started) && l.contains(child))
+            .unwrap_or_else(|| panic!("{child} never started:\n{log}"));
+        assert!(
+            closed < started,
+            "{child} started before its parent was finished:\n{log}"
+        );
+    }
+}

@@ -6,6 +6,9 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// The checkpoint of a shard that is closed and whose every record was forwarded.
+pub const SHARD_END: &str = "SHARD_END";
+
 /// Checkpoints under one directory: `<dir>/<stream>/<shard-id>`.
 #[derive(Debug, Clone)]
 pub struct Checkpoints {
@@ -29,6 +32,12 @@ impl Checkpoints {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    /// Whether a shard is closed and fully forwarded. An unreadable
+    /// checkpoint counts as not finished (its children wait).
+    pub fn is_finished(&self, stream: &str, shard: &str) -> bool {
+        matches!(self.load(stream, shard), Ok(Some(c)) if c == SHARD_END)
     }
 
     /// Records that everything up to `sequence` is done.

@@ -15,18 +15,22 @@
 //! a poison record, and records given up on are described in an on-failure SQS
 //! queue (`on_failure`) before they are skipped.
 //!
-//! Not yet: following resharding (shards are listed once, at start).
+//! Resharding is followed: shards are listed again regularly (every ten poll
+//! intervals) and whenever one finishes; a shard closed by a split or merge is
+//! finished once its checkpoint reaches its last sequence number (or Kinesis
+//! ends its iterator), which is checkpointed as `SHARD_END`; only then do its
+//! children start.
 
 mod checkpoint;
 mod on_failure;
 mod publish;
 mod settings;
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::Future;
 use std::ops::Range;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -67,7 +71,17 @@ struct Stage {
     eventbridge: aws_sdk_eventbridge::Client,
     checkpoints: Checkpoints,
     on_failure: Option<on_failure::Destination>,
+    /// The last sequence number of each closed shard, as last listed.
+    endings: std::sync::Mutex<HashMap<(String, String), String>>,
     counters: Counters,
+}
+
+impl Stage {
+    /// The last sequence number of a shard, once it is known to be closed.
+    fn ending(&self, stream: &str, shard: &str) -> Option<String> {
+        let endings = self.endings.lock().unwrap_or_else(PoisonError::into_inner);
+        endings.get(&(stream.to_owned(), shard.to_owned())).cloned()
+    }
 }
 
 /// Forwards `settings.streams` until `shutdown` completes; a batch in hand is
@@ -86,62 +100,56 @@ pub async fn run(
         }
         None => None,
     };
-    let mut shards = Vec::new();
-    for stream in &settings.streams {
-        for shard in list_shards(&kinesis, stream).await? {
-            shards.push((stream.clone(), shard));
-        }
-    }
-    tracing::info!(
-        streams = ?settings.streams,
-        shards = shards.len(),
-        plugin = transformer.name(),
-        "forwarding"
-    );
     let stage = Arc::new(Stage {
         checkpoints: Checkpoints::new(&settings.checkpoint_dir),
         on_failure,
+        endings: std::sync::Mutex::default(),
         settings,
         kinesis,
         eventbridge,
         counters: Counters::default(),
     });
+    tracing::info!(
+        streams = ?stage.settings.streams,
+        plugin = transformer.name(),
+        "forwarding"
+    );
     let (stop_tx, stop_rx) = watch::channel(false);
-    let mut tasks = tokio::task::JoinSet::new();
-    for (stream, shard) in shards {
-        let (stage, stop, worker) = (stage.clone(), stop_rx.clone(), transformer.worker());
-        tasks.spawn(async move {
-            forward_shard(&stage, &stream, &shard, worker, stop)
-                .await
-                .with_context(|| format!("forwarding {stream}/{shard} failed"))
-        });
-    }
-    // Until shutdown, or until a shard fails for good: that stops them all.
+    let mut shards = Shards {
+        started: HashSet::new(),
+        tasks: tokio::task::JoinSet::new(),
+    };
+    // A missing stream is an error now; later listing failures are retried.
+    shards.start_ready(&stage, &transformer, &stop_rx).await?;
+    // Until shutdown, or until a shard fails for good (that stops them all).
+    // Shards are listed again regularly and whenever one finishes, so the
+    // children of a split or merge start once their parents are done.
+    let mut discovery = tokio::time::interval(stage.settings.poll_interval * 10);
     let mut failure = None;
     tokio::pin!(shutdown);
     loop {
-        tokio::select! {
+        let relist = tokio::select! {
             _ = &mut shutdown => break,
-            done = tasks.join_next() => match done {
-                Some(Ok(Ok(()))) => continue,
-                Some(Ok(Err(e))) => {
+            _ = discovery.tick() => true,
+            Some(done) = shards.tasks.join_next() => match done {
+                Ok(Ok(())) => true,
+                Ok(Err(e)) => {
                     failure = Some(e);
                     break;
                 }
-                Some(Err(e)) => {
+                Err(e) => {
                     failure = Some(anyhow::anyhow!("a shard task panicked: {e}"));
                     break;
                 }
-                None => {
-                    (&mut shutdown).await;
-                    break;
-                }
             },
+        };
+        if relist && let Err(e) = shards.start_ready(&stage, &transformer, &stop_rx).await {
+            tracing::warn!("listing shards failed: {e:#}; trying again later");
         }
     }
     tracing::info!("stopping: finishing the batches in hand");
     let _ = stop_tx.send(true);
-    while let Some(done) = tasks.join_next().await {
+    while let Some(done) = shards.tasks.join_next().await {
         if let Ok(Err(e)) = done {
             failure.get_or_insert(e);
         }
@@ -160,7 +168,66 @@ pub async fn run(
     Ok(summary)
 }
 
-async fn list_shards(kinesis: &aws_sdk_kinesis::Client, stream: &str) -> Result<Vec<String>> {
+/// The shard tasks of a run, and which shards have one.
+struct Shards {
+    started: HashSet<(String, String)>,
+    tasks: tokio::task::JoinSet<Result<()>>,
+}
+
+impl Shards {
+    /// Starts every listed shard that has no task yet and whose parents are
+    /// done (or expired from the stream).
+    async fn start_ready(
+        &mut self,
+        stage: &Arc<Stage>,
+        transformer: &Transformer,
+        stop: &watch::Receiver<bool>,
+    ) -> Result<()> {
+        for stream in &stage.settings.streams {
+            let shards = list_shards(&stage.kinesis, stream).await?;
+            let listed: HashSet<&str> = shards.iter().map(|s| s.id.as_str()).collect();
+            {
+                let mut endings = stage.endings.lock().unwrap_or_else(PoisonError::into_inner);
+                for shard in &shards {
+                    if let Some(end) = &shard.ending {
+                        endings.insert((stream.clone(), shard.id.clone()), end.clone());
+                    }
+                }
+            }
+            for shard in &shards {
+                let key = (stream.clone(), shard.id.clone());
+                if self.started.contains(&key) {
+                    continue;
+                }
+                let mut parents = shard.parents.iter().filter(|p| listed.contains(p.as_str()));
+                if !parents.all(|p| stage.checkpoints.is_finished(stream, p)) {
+                    continue;
+                }
+                self.started.insert(key);
+                let (stage, stop, worker) = (stage.clone(), stop.clone(), transformer.worker());
+                let (stream, shard) = (stream.clone(), shard.clone());
+                self.tasks.spawn(async move {
+                    forward_shard(&stage, &stream, &shard, worker, stop)
+                        .await
+                        .with_context(|| format!("forwarding {stream}/{} failed", shard.id))
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A shard as ListShards describes it.
+#[derive(Debug, Clone)]
+struct Shard {
+    id: String,
+    /// The shards it was split or merged from: they are forwarded first.
+    parents: Vec<String>,
+    /// Set once the shard is closed (by resharding): its last sequence number.
+    ending: Option<String>,
+}
+
+async fn list_shards(kinesis: &aws_sdk_kinesis::Client, stream: &str) -> Result<Vec<Shard>> {
     let mut shards = Vec::new();
     let mut next: Option<String> = None;
     loop {
@@ -187,7 +254,20 @@ async fn list_shards(kinesis: &aws_sdk_kinesis::Client, stream: &str) -> Result<
                 .with_context(|| format!("cannot list the shards of Kinesis stream '{stream}'"));
             }
         };
-        shards.extend(out.shards().iter().map(|s| s.shard_id().to_owned()));
+        shards.extend(out.shards().iter().map(|s| {
+            Shard {
+                id: s.shard_id().to_owned(),
+                parents: [s.parent_shard_id(), s.adjacent_parent_shard_id()]
+                    .into_iter()
+                    .flatten()
+                    .map(str::to_owned)
+                    .collect(),
+                ending: s
+                    .sequence_number_range()
+                    .and_then(|r| r.ending_sequence_number())
+                    .map(str::to_owned),
+            }
+        }));
         match out.next_token() {
             Some(token) => next = Some(token.to_owned()),
             None => return Ok(shards),
@@ -195,48 +275,70 @@ async fn list_shards(kinesis: &aws_sdk_kinesis::Client, stream: &str) -> Result<
     }
 }
 
-/// Reads one shard in order until stopped or until the shard is closed.
+/// Reads one shard in order until stopped, or until it is closed and every
+/// record of it forwarded (its checkpoint then says so, and its children start).
 async fn forward_shard(
     stage: &Stage,
     stream: &str,
-    shard: &str,
+    shard: &Shard,
     mut worker: TransformerWorker,
     stop: watch::Receiver<bool>,
 ) -> Result<()> {
-    let mut iterator = Some(iterator(stage, stream, shard).await?);
+    let id = shard.id.as_str();
+    let mut done = stage.checkpoints.load(stream, id)?;
+    if done.as_deref() == Some(checkpoint::SHARD_END) {
+        return Ok(());
+    }
+    let mut iterator = Some(iterator(stage, stream, id).await?);
     let mut backoff = Backoff::default();
     while let Some(current) = iterator.take() {
         if *stop.borrow() {
             return Ok(());
         }
-        let (batch, next) = match read_batch(stage, stream, shard, current.clone(), &stop).await {
+        let (batch, next) = match read_batch(stage, stream, id, current.clone(), &stop).await {
             Ok(read) => read,
             Err(e) => {
-                tracing::warn!(stream, shard, "reading failed: {e:#}; retrying");
+                tracing::warn!(stream, shard = id, "reading failed: {e:#}; retrying");
                 backoff.wait(&stop).await;
                 // A failed or expired iterator is replaced, from the checkpoint.
-                iterator = Some(
-                    self::iterator(stage, stream, shard)
-                        .await
-                        .unwrap_or(current),
-                );
+                iterator = Some(self::iterator(stage, stream, id).await.unwrap_or(current));
                 continue;
             }
         };
         backoff = Backoff::default();
-        if !batch.is_empty() {
+        if let Some(last) = batch.last() {
             stage
                 .counters
                 .records
                 .fetch_add(batch.len() as u64, Ordering::Relaxed);
-            worker = deliver(stage, stream, shard, worker, &batch, &stop).await?;
+            let last = last.sequence_number.clone();
+            worker = deliver(stage, stream, id, worker, &batch, &stop).await?;
+            if *stop.borrow() {
+                return Ok(());
+            }
+            done = Some(last);
         }
-        match next {
-            Some(next) => iterator = Some(next),
-            None => tracing::info!(stream, shard, "the shard is closed and fully forwarded"),
+        let ended = match (stage.ending(stream, id), &done) {
+            (Some(end), Some(done)) => at_or_after(done, &end),
+            _ => false,
+        };
+        if next.is_none() || ended {
+            stage.checkpoints.store(stream, id, checkpoint::SHARD_END)?;
+            tracing::info!(
+                stream,
+                shard = id,
+                "the shard is closed and fully forwarded"
+            );
+            return Ok(());
         }
+        iterator = next;
     }
     Ok(())
+}
+
+/// Whether sequence number `a` is at or after `b` (decimal numbers of any size).
+fn at_or_after(a: &str, b: &str) -> bool {
+    (a.len(), a) >= (b.len(), b)
 }
 
 /// Transforms, publishes and checkpoints one batch, per the failure policy: a
@@ -473,5 +575,19 @@ impl Backoff {
             _ = tokio::time::sleep(jittered) => {}
             _ = stop.wait_for(|stopped| *stopped) => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sequence_numbers_compare_as_numbers() {
+        assert!(super::at_or_after("10", "9"));
+        assert!(super::at_or_after(
+            "49590338271490256608559692538361571095921575989136588898",
+            "49590338271490256608559692538361571095921575989136588897"
+        ));
+        assert!(super::at_or_after("7", "7"));
+        assert!(!super::at_or_after("9", "10"));
     }
 }
