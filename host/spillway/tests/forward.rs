@@ -115,11 +115,12 @@ async fn put(aws: &Aws, stream: &str, key: &str, data: &str) -> String {
         .to_owned()
 }
 
-/// Receives until `count` messages arrived (or 60 s), deleting them.
+/// Receives, deleting what arrives, until `count` messages arrived (or 60 s);
+/// always at least once, so `count` 0 tells whether anything is there.
 async fn receive(aws: &Aws, queue_url: &str, count: usize) -> Vec<serde_json::Value> {
     let mut bodies = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(60);
-    while bodies.len() < count && Instant::now() < deadline {
+    loop {
         let out = aws
             .sqs
             .receive_message()
@@ -140,8 +141,10 @@ async fn receive(aws: &Aws, queue_url: &str, count: usize) -> Vec<serde_json::Va
                 .await
                 .expect("delete");
         }
+        if bodies.len() >= count || Instant::now() >= deadline {
+            return bodies;
+        }
     }
-    bodies
 }
 
 struct Forward {
@@ -530,4 +533,39 @@ async fn after_a_split_the_parent_is_finished_before_its_children_start() {
             "{child} started before its parent was finished:\n{log}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn starting_at_latest_skips_what_the_stream_already_holds() {
+    let aws = aws().await;
+    let (streams, queue_url) = topology(&aws, "latest", &["products"]).await;
+    let record = |i: u32| format!(r#"{{"payload":{{"op":"c","after":{{"id":{i}}}}}}}"#);
+    for i in 0..2 {
+        put(&aws, &streams[0], "k", &record(i)).await;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let forward = Forward::start(
+        dir.path(),
+        &streams,
+        "spillway.forward.starting.position=LATEST",
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !forward.log().contains("no checkpoint: starting at Latest") {
+        assert!(Instant::now() < deadline, "{}", forward.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    for i in 10..12 {
+        put(&aws, &streams[0], "k", &record(i)).await;
+    }
+    let mut bodies = receive(&aws, &queue_url, 2).await;
+    // Give anything older a chance to arrive too, which it must not.
+    std::thread::sleep(Duration::from_secs(1));
+    bodies.extend(receive(&aws, &queue_url, 0).await);
+    let log = forward.terminate();
+    let ids: Vec<u64> = bodies
+        .iter()
+        .map(|b| b["detail"]["payload"]["after"]["id"].as_u64().expect("id"))
+        .collect();
+    assert_eq!(ids, [10, 11], "{log}");
 }
