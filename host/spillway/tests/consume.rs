@@ -3,12 +3,14 @@
 //! the real binary, real queues, the default plugin and compiled fixtures.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::types::QueueAttributeName;
+use support::Spillway;
+
+mod support;
 
 /// An SQS client for the emulator the test environment runs.
 async fn sqs() -> Client {
@@ -90,96 +92,32 @@ async fn send(sqs: &Client, url: &str, group: &str, bodies: &[String]) -> Vec<St
     ids
 }
 
-/// A running `spillway consume`, its log in a file.
-struct Consume {
-    child: Child,
-    log: PathBuf,
-    _dir: tempfile::TempDir,
+/// `spillway consume` on `queue_url` with `plugin` and `extra` settings.
+fn consume(queue_url: &str, plugin: &str, extra: &str) -> Spillway {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("consume.properties");
+    std::fs::write(
+        &config,
+        format!(
+            "spillway.consumer.queue={queue_url}\nspillway.consumer.plugin={plugin}\n\
+             spillway.consumer.wait.seconds=1\n{extra}\n"
+        ),
+    )
+    .expect("config");
+    let path = dir.path().to_owned();
+    Spillway::start("consume", &config, &path, Some(dir))
 }
 
-impl Consume {
-    fn start(queue_url: &str, plugin: &str, extra: &str) -> Self {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let config = dir.path().join("consume.properties");
-        std::fs::write(
-            &config,
-            format!(
-                "spillway.consumer.queue={queue_url}\nspillway.consumer.plugin={plugin}\n\
-                 spillway.consumer.wait.seconds=1\n{extra}\n"
-            ),
-        )
-        .expect("config");
-        let log = dir.path().join("consume.log");
-        let child = Command::new(env!("CARGO_BIN_EXE_spillway"))
-            .args(["consume", "--config"])
-            .arg(&config)
-            .env("RUST_LOG", "info")
-            .env("SPILLWAY_PLUGINS_CACHE_DIR", "none")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).expect("log file"))
-            .spawn()
-            .expect("start spillway consume");
-        Self {
-            child,
-            log,
-            _dir: dir,
-        }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// Waits until the log contains `needle` `count` times.
-    fn wait_for(&mut self, needle: &str, count: usize) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while self.log().matches(needle).count() < count {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("spillway consume exited ({status}):\n{}", self.log());
-            }
-            assert!(
-                Instant::now() < deadline,
-                "waited for {count} x {needle:?}:\n{}",
-                self.log()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    /// Waits until the dead-letter queue `dlq` holds a message.
-    async fn wait_until_dead_lettered(&self, sqs: &Client, dlq: &str) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while messages_in(sqs, dlq).await == 0 {
-            assert!(
-                Instant::now() < deadline,
-                "nothing reached the dead-letter queue:\n{}",
-                self.log()
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-
-    /// Sends SIGTERM and returns the complete log; the process must exit 0.
-    fn terminate(mut self) -> String {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .expect("kill");
-        assert!(status.success());
-        let status = self.child.wait().expect("wait");
-        let log = self.log();
+/// Waits until the dead-letter queue `dlq` holds a message.
+async fn wait_until_dead_lettered(consume: &Spillway, sqs: &Client, dlq: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while messages_in(sqs, dlq).await == 0 {
         assert!(
-            status.success(),
-            "spillway consume exited with {status}:\n{log}"
+            Instant::now() < deadline,
+            "nothing reached the dead-letter queue:\n{}",
+            consume.log()
         );
-        log
-    }
-}
-
-impl Drop for Consume {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 
@@ -204,7 +142,7 @@ async fn the_default_consumer_logs_the_reference_lines_and_deletes_each_message(
     let (url, _) = fifo_queue(&sqs, "reference-lines", 10).await;
     let ids = send(&sqs, &url, "Group1", &sample_bodies()).await;
 
-    let mut consume = Consume::start(&url, "default", "");
+    let mut consume = consume(&url, "default", "");
     consume.wait_for("deleted successfully.", ids.len());
     let log = consume.terminate();
 
@@ -253,9 +191,9 @@ async fn an_invalid_body_is_rejected_until_it_reaches_the_dead_letter_queue() {
     let (url, dlq) = fifo_queue(&sqs, "reject", 2).await;
     let ids = send(&sqs, &url, "Group1", &["{\"hello\": \"world\"}".to_owned()]).await;
 
-    let mut consume = Consume::start(&url, "default", "spillway.consumer.visibility.seconds=1");
+    let mut consume = consume(&url, "default", "spillway.consumer.visibility.seconds=1");
     consume.wait_for("rejected by the consumer plugin", 2);
-    consume.wait_until_dead_lettered(&sqs, &dlq).await;
+    wait_until_dead_lettered(&consume, &sqs, &dlq).await;
     let log = consume.terminate();
     assert!(
         log.contains(&format!(
@@ -287,7 +225,7 @@ async fn a_standard_queue_is_handled_in_parallel() {
             .await
             .expect("send");
     }
-    let mut consume = Consume::start(&url, &fixture(), "spillway.consumer.workers=3");
+    let mut consume = consume(&url, &fixture(), "spillway.consumer.workers=3");
     consume.wait_for("deleted successfully.", 6);
     let log = consume.terminate();
     let mut all = handled(&log);
@@ -333,7 +271,7 @@ async fn a_group_is_handled_in_order_while_groups_run_in_parallel() {
         send(&sqs, &url, group, &bodies).await;
         sent.insert(group, bodies);
     }
-    let mut consume = Consume::start(&url, &fixture(), "spillway.consumer.workers=3");
+    let mut consume = consume(&url, &fixture(), "spillway.consumer.workers=3");
     consume.wait_for("deleted successfully.", 12);
     let log = consume.terminate();
     let order = handled(&log);
@@ -362,7 +300,7 @@ async fn retry_after_brings_the_message_back_then_it_is_deleted() {
     let sqs = sqs().await;
     let (url, _) = fifo_queue(&sqs, "retry", 10).await;
     let ids = send(&sqs, &url, "g", &["retry-once please".to_owned()]).await;
-    let mut consume = Consume::start(&url, &fixture(), "");
+    let mut consume = consume(&url, &fixture(), "");
     consume.wait_for("deleted successfully.", 1);
     let log = consume.terminate();
     assert!(
@@ -390,7 +328,7 @@ async fn sigterm_mid_batch_loses_nothing_and_handles_nothing_twice() {
     let bodies: Vec<String> = (1..=10).map(|i| format!("slow m{i:02}")).collect();
     send(&sqs, &url, "g", &bodies).await;
 
-    let mut first = Consume::start(&url, &fixture(), "");
+    let mut first = consume(&url, &fixture(), "");
     first.wait_for("fixture handled", 2);
     let first_log = first.terminate();
     let first_handled = handled(&first_log);
@@ -408,7 +346,7 @@ async fn sigterm_mid_batch_loses_nothing_and_handles_nothing_twice() {
         (bodies.len() - first_handled.len()) as u64
     );
 
-    let mut second = Consume::start(&url, &fixture(), "");
+    let mut second = consume(&url, &fixture(), "");
     second.wait_for("deleted successfully.", bodies.len() - first_handled.len());
     let second_handled = handled(&second.terminate());
     let all: Vec<String> = first_handled.into_iter().chain(second_handled).collect();
@@ -423,9 +361,9 @@ async fn slow_handling_keeps_messages_invisible_so_no_competitor_handles_them_tw
     let bodies: Vec<String> = (1..=10).map(|i| format!("slow x{i:02}")).collect();
     send(&sqs, &url, "g", &bodies).await;
     let settings = "spillway.consumer.visibility.seconds=1\nspillway.consumer.workers=1";
-    let mut one = Consume::start(&url, &fixture(), settings);
+    let mut one = consume(&url, &fixture(), settings);
     one.wait_for("fixture handled", 1);
-    let two = Consume::start(&url, &fixture(), settings);
+    let two = consume(&url, &fixture(), settings);
     let deadline = Instant::now() + Duration::from_secs(60);
     while messages_in(&sqs, &url).await > 0 {
         assert!(
@@ -449,9 +387,9 @@ async fn a_plugin_crash_counts_as_a_retry_and_never_deletes_the_message() {
     let ids = send(&sqs, &url, "g", &["trap now".to_owned()]).await;
     let settings =
         "spillway.consumer.failure.retry.seconds=1\nspillway.consumer.visibility.seconds=2";
-    let mut consume = Consume::start(&url, &fixture(), settings);
+    let mut consume = consume(&url, &fixture(), settings);
     consume.wait_for("crashed", 2);
-    consume.wait_until_dead_lettered(&sqs, &dlq).await;
+    wait_until_dead_lettered(&consume, &sqs, &dlq).await;
     let log = consume.terminate();
     let crash = format!("Message id '{}': consumer plugin", ids[0]);
     assert!(log.contains(&crash), "{log}");

@@ -2,13 +2,14 @@
 //! found through AWS_ENDPOINT_URL), with the reference pipeline's topology:
 //! streams, buses, the `forward-to-sqs` rule and the FIFO queue it targets.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use aws_sdk_eventbridge::types::{SqsParameters, Target};
 use aws_sdk_sqs::types::QueueAttributeName;
+use support::Spillway;
+
+mod support;
 
 struct Aws {
     kinesis: aws_sdk_kinesis::Client,
@@ -147,88 +148,49 @@ async fn receive(aws: &Aws, queue_url: &str, count: usize) -> Vec<serde_json::Va
     }
 }
 
-struct Forward {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Forward {
-    fn start(dir: &Path, streams: &[String], settings: &str) -> Self {
-        let config = dir.join("forward.properties");
-        let mut lines = vec![
-            format!("spillway.forward.streams={}", streams.join(",")),
-            format!(
-                "spillway.forward.checkpoint.dir={}",
-                dir.join("checkpoints").display()
-            ),
-            "spillway.forward.poll.interval.ms=200".to_owned(),
-            settings.to_owned(),
-        ];
-        for stream in streams {
-            let table = stream.rsplit('.').next().expect("table");
-            let Some((prefix, _)) = stream.split_once(".inventory.") else {
-                continue;
-            };
-            let detail_type = if table == "products" {
-                "ProductDataChangeEvent"
-            } else {
-                "CustomerDataChangeEvent"
-            };
-            lines.push(format!(
-                "spillway.transformer.config.detail-type.{stream}={detail_type}"
-            ));
-            lines.push(format!(
-                "spillway.transformer.config.bus.{stream}={prefix}-{table}"
-            ));
-        }
-        std::fs::write(&config, lines.join("\n")).expect("config");
-        static RUNS: AtomicUsize = AtomicUsize::new(0);
-        let log = dir.join(format!(
-            "forward-{}.log",
-            RUNS.fetch_add(1, Ordering::Relaxed)
+/// `spillway forward` of `streams`, with its checkpoints and log in `dir`, the
+/// reference's routing for each stream, and `settings`.
+fn forward(dir: &Path, streams: &[String], settings: &str) -> Spillway {
+    let config = dir.join("forward.properties");
+    let mut lines = vec![
+        format!("spillway.forward.streams={}", streams.join(",")),
+        format!(
+            "spillway.forward.checkpoint.dir={}",
+            dir.join("checkpoints").display()
+        ),
+        "spillway.forward.poll.interval.ms=200".to_owned(),
+        settings.to_owned(),
+    ];
+    for stream in streams {
+        let table = stream.rsplit('.').next().expect("table");
+        let Some((prefix, _)) = stream.split_once(".inventory.") else {
+            continue;
+        };
+        let detail_type = if table == "products" {
+            "ProductDataChangeEvent"
+        } else {
+            "CustomerDataChangeEvent"
+        };
+        lines.push(format!(
+            "spillway.transformer.config.detail-type.{stream}={detail_type}"
         ));
-        let child = Command::new(env!("CARGO_BIN_EXE_spillway"))
-            .args(["forward", "--config"])
-            .arg(&config)
-            .env("RUST_LOG", "info")
-            .env("SPILLWAY_PLUGINS_CACHE_DIR", "none")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).expect("log"))
-            .spawn()
-            .expect("start spillway forward");
-        Self { child, log }
+        lines.push(format!(
+            "spillway.transformer.config.bus.{stream}={prefix}-{table}"
+        ));
     }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn terminate(mut self) -> String {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .expect("kill");
-        assert!(status.success());
-        let status = self.child.wait().expect("wait");
-        let log = self.log();
-        assert!(
-            status.success(),
-            "spillway forward exited with {status}:\n{log}"
-        );
-        log
-    }
-
-    fn kill_9(mut self) {
-        self.child.kill().expect("kill -9");
-        self.child.wait().expect("wait");
-    }
+    std::fs::write(&config, lines.join("\n")).expect("config");
+    Spillway::start("forward", &config, dir, None)
 }
 
-impl Drop for Forward {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The distinct `after.id`s of the events in `bodies`, sorted.
+fn distinct_ids(bodies: &[serde_json::Value]) -> Vec<u64> {
+    let mut ids: Vec<u64> = bodies
+        .iter()
+        .map(|b| b["detail"]["payload"]["after"]["id"].as_u64().expect("id"))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 fn sample_events() -> Vec<(String, serde_json::Value)> {
@@ -263,7 +225,7 @@ async fn records_of_two_streams_reach_the_queue_through_their_buses_as_the_refer
         put(&aws, stream, "key", &event.to_string()).await;
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    let forward = Forward::start(dir.path(), &streams, "");
+    let forward = forward(dir.path(), &streams, "");
     let bodies = receive(&aws, &queue_url, events.len()).await;
     let log = forward.terminate();
     assert_eq!(bodies.len(), events.len(), "{log}");
@@ -329,7 +291,7 @@ async fn a_restart_after_kill_9_resumes_from_the_checkpoint_and_loses_nothing() 
         .join("checkpoints")
         .join(&streams[0])
         .join("shardId-000000000000");
-    let first = Forward::start(dir.path(), &streams, "spillway.forward.batch.size=5");
+    let first = forward(dir.path(), &streams, "spillway.forward.batch.size=5");
     let deadline = Instant::now() + Duration::from_secs(60);
     while !checkpoint.exists() {
         assert!(Instant::now() < deadline, "no checkpoint:\n{}", first.log());
@@ -337,7 +299,7 @@ async fn a_restart_after_kill_9_resumes_from_the_checkpoint_and_loses_nothing() 
     }
     first.kill_9();
     let left = std::fs::read_to_string(&checkpoint).expect("checkpoint");
-    let second = Forward::start(dir.path(), &streams, "spillway.forward.batch.size=5");
+    let second = forward(dir.path(), &streams, "spillway.forward.batch.size=5");
     let mut seen = std::collections::BTreeSet::new();
     let deadline = Instant::now() + Duration::from_secs(90);
     while seen.len() < total && Instant::now() < deadline {
@@ -365,7 +327,7 @@ async fn an_empty_stream_is_waited_on_and_later_records_flow() {
     let aws = aws().await;
     let (streams, queue_url) = topology(&aws, "empty", &["customers"]).await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let forward = Forward::start(dir.path(), &streams, "");
+    let forward = forward(dir.path(), &streams, "");
     std::thread::sleep(Duration::from_secs(1));
     put(
         &aws,
@@ -384,8 +346,8 @@ async fn an_empty_stream_is_waited_on_and_later_records_flow() {
 async fn a_missing_stream_is_a_clear_error() {
     let _aws = aws().await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut forward = Forward::start(dir.path(), &["no-such-stream".to_owned()], "");
-    let status = forward.child.wait().expect("wait");
+    let mut forward = forward(dir.path(), &["no-such-stream".to_owned()], "");
+    let status = forward.exit_status();
     assert!(!status.success());
     let log = forward.log();
     assert!(
@@ -424,17 +386,12 @@ async fn a_poison_record_is_isolated_by_bisection_and_reported_while_the_rest_fl
         "spillway.forward.bisect.on.error=true\nspillway.forward.retry.attempts=2\n\
          spillway.forward.on.failure.queue={failures_url}"
     );
-    let forward = Forward::start(dir.path(), &streams, &settings);
+    let forward = forward(dir.path(), &streams, &settings);
     let bodies = receive(&aws, &queue_url, 8).await;
     let reports = receive(&aws, &failures_url, 1).await;
     let log = forward.terminate();
 
-    let mut ids: Vec<u64> = bodies
-        .iter()
-        .map(|b| b["detail"]["payload"]["after"]["id"].as_u64().expect("id"))
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
+    let ids = distinct_ids(&bodies);
     assert_eq!(
         ids,
         [0, 1, 2, 3, 5, 6, 7, 8],
@@ -470,7 +427,7 @@ async fn after_a_split_the_parent_is_finished_before_its_children_start() {
         put(&aws, &streams[0], &format!("k{i}"), &record(i)).await;
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    let forward = Forward::start(dir.path(), &streams, "");
+    let forward = forward(dir.path(), &streams, "");
     let mut bodies = receive(&aws, &queue_url, 3).await;
 
     let shards = aws
@@ -510,12 +467,7 @@ async fn after_a_split_the_parent_is_finished_before_its_children_start() {
     }
     let log = forward.terminate();
 
-    let mut ids: Vec<u64> = bodies
-        .iter()
-        .map(|b| b["detail"]["payload"]["after"]["id"].as_u64().expect("id"))
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
+    let ids = distinct_ids(&bodies);
     assert_eq!(ids, [0, 1, 2, 3, 4, 5], "{log}");
     let closed = log
         .lines()
@@ -544,7 +496,7 @@ async fn starting_at_latest_skips_what_the_stream_already_holds() {
         put(&aws, &streams[0], "k", &record(i)).await;
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    let forward = Forward::start(
+    let forward = forward(
         dir.path(),
         &streams,
         "spillway.forward.starting.position=LATEST",

@@ -1,0 +1,98 @@
+//! Running the real `spillway` binary in integration tests.
+
+#![allow(dead_code, reason = "each test file uses a part")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// A running `spillway <command> --config <file>`, its log in a file.
+pub struct Spillway {
+    child: Child,
+    log: PathBuf,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Spillway {
+    /// Starts `spillway <command> --config <config>`, logging into `dir`; `keep`
+    /// is a directory to delete when this is dropped.
+    pub fn start(
+        command: &str,
+        config: &Path,
+        dir: &Path,
+        keep: Option<tempfile::TempDir>,
+    ) -> Self {
+        static RUNS: AtomicUsize = AtomicUsize::new(0);
+        let log = dir.join(format!(
+            "{command}-{}.log",
+            RUNS.fetch_add(1, Ordering::Relaxed)
+        ));
+        let child = Command::new(env!("CARGO_BIN_EXE_spillway"))
+            .args([command, "--config"])
+            .arg(config)
+            .env("RUST_LOG", "info")
+            .env("SPILLWAY_PLUGINS_CACHE_DIR", "none")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("log file"))
+            .spawn()
+            .expect("start spillway");
+        Self {
+            child,
+            log,
+            _dir: keep,
+        }
+    }
+
+    /// The log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits (60 s at most) until the log contains `needle` `count` times.
+    pub fn wait_for(&mut self, needle: &str, count: usize) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while self.log().matches(needle).count() < count {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("spillway exited ({status}):\n{}", self.log());
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited for {count} x {needle:?}:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Sends SIGTERM and returns the complete log; the process must exit 0.
+    pub fn terminate(mut self) -> String {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        let status = self.child.wait().expect("wait");
+        let log = self.log();
+        assert!(status.success(), "spillway exited with {status}:\n{log}");
+        log
+    }
+
+    /// Kills the process without warning (SIGKILL).
+    pub fn kill_9(mut self) {
+        self.child.kill().expect("kill -9");
+        self.child.wait().expect("wait");
+    }
+
+    /// Waits for the process to exit by itself.
+    pub fn exit_status(&mut self) -> ExitStatus {
+        self.child.wait().expect("wait")
+    }
+}
+
+impl Drop for Spillway {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
