@@ -521,3 +521,33 @@ async fn starting_at_latest_skips_what_the_stream_already_holds() {
         .collect();
     assert_eq!(ids, [10, 11], "{log}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn starting_at_a_timestamp_skips_what_came_before_it() {
+    let aws = aws().await;
+    let (streams, queue_url) = topology(&aws, "timestamp", &["products"]).await;
+    let record = |i: u32| format!(r#"{{"payload":{{"op":"c","after":{{"id":{i}}}}}}}"#);
+    for i in 0..2 {
+        put(&aws, &streams[0], "k", &record(i)).await;
+    }
+    std::thread::sleep(Duration::from_millis(1100));
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis();
+    std::thread::sleep(Duration::from_millis(1100));
+    for i in 10..12 {
+        put(&aws, &streams[0], "k", &record(i)).await;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let settings = format!(
+        "spillway.forward.starting.position=AT_TIMESTAMP\nspillway.forward.starting.timestamp.ms={since}"
+    );
+    let forward = forward(dir.path(), &streams, &settings);
+    let mut bodies = receive(&aws, &queue_url, 2).await;
+    std::thread::sleep(Duration::from_secs(1));
+    bodies.extend(receive(&aws, &queue_url, 0).await);
+    let log = forward.terminate();
+    assert_eq!(distinct_ids(&bodies), [10, 11], "{log}");
+    assert_eq!(bodies.len(), 2, "{log}");
+}
