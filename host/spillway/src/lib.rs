@@ -8,11 +8,13 @@
 //! - [`plugin_test`]: `spillway plugin test`.
 //! - [`consume`]: `spillway consume`, SQS to the consumer plugin.
 //! - [`forward`]: `spillway forward`, Kinesis to the transformer plugin to EventBridge.
-//! - [`aws`]: the AWS clients' shared configuration.
+//! - [`aws`]: the AWS clients' shared configuration and queue lookup.
+//! - [`backoff`]: waiting between retries, shared by the stages.
 //!
 //! The plugin runtime itself is the `spillway-plugin` crate.
 
 pub mod aws;
+pub mod backoff;
 pub mod cli;
 pub mod config;
 pub mod consume;

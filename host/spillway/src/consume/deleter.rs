@@ -6,6 +6,8 @@ use aws_sdk_sqs::Client;
 use aws_sdk_sqs::types::DeleteMessageBatchRequestEntry;
 use tokio::sync::mpsc;
 
+use crate::backoff::Backoff;
+
 /// How long a delete waits for others to join its batch.
 const GATHER: Duration = Duration::from_millis(20);
 /// Attempts of one DeleteMessageBatch call before its messages are given up on
@@ -72,6 +74,7 @@ async fn delete_batch(sqs: &Client, queue_url: &str, batch: &[Ack]) -> u64 {
                 .ok()
         })
         .collect();
+    let mut backoff = Backoff::default();
     for attempt in 1..=ATTEMPTS {
         let result = sqs
             .delete_message_batch()
@@ -102,7 +105,7 @@ async fn delete_batch(sqs: &Client, queue_url: &str, batch: &[Ack]) -> u64 {
                     batch.len(),
                     aws_sdk_sqs::error::DisplayErrorContext(&e)
                 );
-                tokio::time::sleep(Duration::from_millis(200) * 2u32.pow(attempt)).await;
+                tokio::time::sleep(backoff.next_delay()).await;
             }
         }
     }

@@ -31,6 +31,7 @@ use spillway_plugin::PluginError;
 use spillway_plugin::consumer::{Consumer, ConsumerWorker, Message, Outcome};
 use tokio::sync::{Semaphore, watch};
 
+use crate::backoff::Backoff;
 use deleter::{Ack, Deleter};
 use leases::Leases;
 pub use settings::ConsumeSettings;
@@ -146,20 +147,16 @@ pub async fn run(
 /// One receive loop: long-polls until stopped, dispatching each receive's
 /// messages group by group.
 async fn poll(stage: Arc<Stage>, mut stop: watch::Receiver<bool>) {
-    let mut backoff = Duration::from_millis(200);
+    let mut backoff = Backoff::default();
     while !*stop.borrow() {
         let received = match receive(&stage).await {
             Ok(received) => {
-                backoff = Duration::from_millis(200);
+                backoff = Backoff::default();
                 received
             }
             Err(e) => {
-                tracing::error!("receiving from SQS failed: {e:#}; retrying in {backoff:?}");
-                tokio::select! {
-                    _ = tokio::time::sleep(backoff) => {}
-                    _ = stop.changed() => {}
-                }
-                backoff = (backoff * 2).min(Duration::from_secs(30));
+                tracing::error!("receiving from SQS failed: {e:#}; retrying");
+                backoff.wait(&stop).await;
                 continue;
             }
         };

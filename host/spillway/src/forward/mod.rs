@@ -31,13 +31,15 @@ use std::future::Future;
 use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, Result};
 use aws_sdk_kinesis::primitives::DateTime;
 use aws_sdk_kinesis::types::ShardIteratorType;
 use spillway_plugin::transformer::{StreamRecord, Transformer, TransformerWorker};
 use tokio::sync::watch;
+
+use crate::backoff::Backoff;
 
 pub use checkpoint::Checkpoints;
 pub use publish::PublishError;
@@ -554,26 +556,6 @@ async fn read_batch(
         tokio::time::sleep(settings.poll_interval).await;
         if batch.is_empty() && window_over {
             return Ok((batch, Some(iterator)));
-        }
-    }
-}
-
-/// Exponential backoff with jitter, 200 ms to 30 s, cut short by a stop.
-#[derive(Default)]
-struct Backoff {
-    attempt: u32,
-}
-
-impl Backoff {
-    async fn wait(&mut self, stop: &watch::Receiver<bool>) {
-        let base = Duration::from_millis(200) * 2u32.saturating_pow(self.attempt.min(8));
-        let base = base.min(Duration::from_secs(30));
-        let jittered = base / 2 + base.mul_f64(fastrand::f64() / 2.0);
-        self.attempt += 1;
-        let mut stop = stop.clone();
-        tokio::select! {
-            _ = tokio::time::sleep(jittered) => {}
-            _ = stop.wait_for(|stopped| *stopped) => {}
         }
     }
 }

@@ -35,13 +35,6 @@ pub enum PublishError {
     Failed(String),
 }
 
-impl PublishError {
-    /// Whether publishing the batch again may succeed.
-    pub fn can_retry(&self) -> bool {
-        matches!(self, PublishError::Failed(_))
-    }
-}
-
 /// An entry's size as EventBridge counts it.
 fn size(event: &BusEvent) -> usize {
     let time = if event.time.is_some() { 14 } else { 0 };
