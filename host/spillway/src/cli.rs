@@ -19,6 +19,13 @@ pub struct Cli {
 /// Spillway's commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Capture PostgreSQL's changes as Debezium-compatible events to the sink
+    /// (`debezium.sink.type`: kinesis or stdout), until SIGTERM or Ctrl-C.
+    Capture {
+        /// The configuration file (Debezium Server properties format).
+        #[arg(long)]
+        config: PathBuf,
+    },
     /// Forward Kinesis records through the transformer plugin to EventBridge,
     /// until SIGTERM or Ctrl-C.
     Forward {

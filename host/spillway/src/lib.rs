@@ -6,18 +6,22 @@
 //!   checked against the table of keys Spillway reads.
 //! - [`plugins`]: the plugins a configuration names, with settings and limits.
 //! - [`plugin_test`]: `spillway plugin test`.
+//! - [`capture`]: `spillway capture`, PostgreSQL to Debezium-compatible events.
 //! - [`consume`]: `spillway consume`, SQS to the consumer plugin.
 //! - [`forward`]: `spillway forward`, Kinesis to the transformer plugin to EventBridge.
 //! - [`aws`]: the AWS clients' shared configuration and queue lookup.
 //! - [`backoff`]: waiting between retries, shared by the stages.
+//! - [`durable`]: small files replaced atomically (checkpoints, capture state).
 //!
 //! The plugin runtime itself is the `spillway-plugin` crate.
 
 pub mod aws;
 pub mod backoff;
+pub mod capture;
 pub mod cli;
 pub mod config;
 pub mod consume;
+pub mod durable;
 pub mod forward;
 pub mod plugin_test;
 pub mod plugins;

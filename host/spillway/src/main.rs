@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Parser;
 use spillway::cli::{Cli, Command, PluginCommand};
+use spillway::capture::{self, CaptureSettings, StdoutFormat, StdoutSink};
 use spillway::config::Config;
 use spillway::consume::{self, ConsumeSettings};
 use spillway::forward::{self, ForwardSettings};
@@ -20,7 +21,7 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,pg_walstream=warn")),
         )
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
@@ -39,6 +40,14 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Consume { config } => {
             tokio::runtime::Runtime::new()?.block_on(consume_command(&config))
+        }
+        Command::Capture { config } => {
+            // One thread: pg_walstream's connection runs on a thread of its
+            // own, and PostgreSQL's walsender needs the other core.
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?
+                .block_on(capture_command(&config))
         }
         Command::Forward { config } => {
             tokio::runtime::Runtime::new()?.block_on(forward_command(&config))
@@ -71,6 +80,23 @@ async fn consume_command(path: &Path) -> Result<()> {
     let plugin = Consumer::load(&runtime, plugins::spec(&config, Kind::Consumer)?)?;
     let sqs = aws_sdk_sqs::Client::new(&aws::sdk_config(&config).await);
     consume::run(settings, plugin, sqs, shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn capture_command(path: &Path) -> Result<()> {
+    let config = Config::load(path)?;
+    let settings = CaptureSettings::from_config(&config)?;
+    match config.get("debezium.sink.type").unwrap_or("kinesis") {
+        "stdout" => {
+            let format = match config.get("spillway.stdout.format") {
+                Some("record") => StdoutFormat::Record,
+                _ => StdoutFormat::Value,
+            };
+            let mut sink = StdoutSink::new(std::io::BufWriter::new(std::io::stdout().lock()), format);
+            capture::run(settings, &mut sink, shutdown_signal()).await?;
+        }
+        other => anyhow::bail!("debezium.sink.type={other} is not available yet"),
+    }
     Ok(())
 }
 

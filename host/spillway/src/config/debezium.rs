@@ -193,6 +193,13 @@ pub static KEYS: &[Key] = &[
         "How NUMERIC and DECIMAL values are represented.",
     ),
     key(
+        "debezium.source.skipped.operations",
+        Some("t"),
+        TEXT,
+        "Operations not to emit, comma-separated among c, u, d, t, or `none`: \
+         truncates are skipped by default, as in Debezium.",
+    ),
+    key(
         "debezium.source.offset.storage.file.filename",
         None,
         TEXT,

@@ -228,6 +228,46 @@ pub static KEYS: &[Key] = &[
         doc: "An SQS queue (name or URL) told about records given up on, before they are skipped.",
     },
     Key {
+        name: "spillway.capture.state.file",
+        default: Some("data/capture-state.json"),
+        value: Value::Text,
+        doc: "Where capture records that the snapshot of its slot completed; without this \
+              record a slot left by an interrupted snapshot is dropped and the snapshot redone.",
+    },
+    Key {
+        name: "spillway.capture.batch.size",
+        default: Some("2048"),
+        value: Value::Number,
+        doc: "Most events capture hands the sink at once (and so holds in memory).",
+    },
+    Key {
+        name: "spillway.capture.batch.window.ms",
+        default: Some("100"),
+        value: Value::Number,
+        doc: "Longest time an event waits for its batch to fill before it goes to the sink.",
+    },
+    Key {
+        name: "spillway.capture.heartbeat.interval.ms",
+        default: Some("10000"),
+        value: Value::Number,
+        doc: "While the captured tables are idle, how often capture writes a logical decoding \
+              message (pg_logical_emit_message) to move the slot forward, so PostgreSQL can \
+              recycle WAL that other tables write.",
+    },
+    Key {
+        name: "spillway.capture.progress.interval.ms",
+        default: Some("10000"),
+        value: Value::Number,
+        doc: "How often snapshot progress (rows copied, rate, time left) is logged.",
+    },
+    Key {
+        name: "spillway.stdout.format",
+        default: Some("value"),
+        value: Value::OneOf(&["value", "record"]),
+        doc: "What the stdout sink writes per event: its value (tombstones left out), or \
+              `{\"destination\", \"key\", \"value\"}` with tombstones as null values.",
+    },
+    Key {
         name: "spillway.aws.region",
         default: None,
         value: Value::Text,

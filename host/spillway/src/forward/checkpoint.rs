@@ -1,10 +1,8 @@
 //! Where each shard's progress is kept: the sequence number of the last record
 //! whose events were all accepted by EventBridge, one small file per shard,
-//! replaced atomically (write, fsync, rename, fsync the directory), so a crash
-//! at any moment leaves either the old checkpoint or the new one.
+//! replaced atomically ([`crate::durable`]).
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// The checkpoint of a shard that is closed and whose every record was forwarded.
 pub const SHARD_END: &str = "SHARD_END";
@@ -42,15 +40,7 @@ impl Checkpoints {
 
     /// Records that everything up to `sequence` is done.
     pub fn store(&self, stream: &str, shard: &str, sequence: &str) -> std::io::Result<()> {
-        let file = self.file(stream, shard);
-        let dir = file.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir)?;
-        let temporary = file.with_extension("tmp");
-        let mut out = std::fs::File::create(&temporary)?;
-        out.write_all(sequence.as_bytes())?;
-        out.sync_all()?;
-        std::fs::rename(&temporary, &file)?;
-        std::fs::File::open(dir)?.sync_all()
+        crate::durable::replace(&self.file(stream, shard), sequence.as_bytes())
     }
 }
 

@@ -1,0 +1,393 @@
+//! Ordinary SQL against the captured database: the checks a capture needs
+//! to pass before it starts (each failure says how to fix it), the captured
+//! tables' columns and keys, the publication, and the slot's state.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use pg_walstream::{PgReplicationConnection, quote_ident, quote_literal};
+
+use super::settings::CaptureSettings;
+use super::table::{Column, Table};
+use super::types::{CatalogType, Kind};
+
+/// The prefix of the logical messages capture writes to move its slot.
+pub const HEARTBEAT_PREFIX: &str = "spillway-heartbeat";
+
+/// A plain (non-replication) connection to the captured database.
+pub struct Catalog {
+    connection: PgReplicationConnection,
+    user: String,
+}
+
+/// What the catalog says about a replication slot.
+#[derive(Debug, Clone)]
+pub struct SlotState {
+    /// The slot's catalog xmin (the transaction its snapshot was taken in).
+    pub catalog_xmin: Option<u32>,
+    /// Whether a connection is streaming from it now.
+    pub active: bool,
+}
+
+/// A captured table as the catalog describes it.
+pub struct CatalogTable {
+    /// The table's OID.
+    pub oid: u32,
+    /// The table as events describe it.
+    pub table: Arc<Table>,
+    /// The columns left out because Debezium leaves their type out.
+    pub unsupported: Vec<String>,
+    /// An estimate of its rows (for snapshot progress).
+    pub estimated_rows: u64,
+    /// Every column, captured or not, in table order.
+    pub all_columns: Vec<String>,
+}
+
+impl Catalog {
+    /// Connects, turning the failures a user meets into instructions.
+    pub fn connect(settings: &CaptureSettings) -> Result<Self> {
+        let connection = PgReplicationConnection::connect(&settings.conninfo(false))
+            .map_err(|e| explain_connect_error(settings, &e.to_string()))?;
+        Ok(Catalog {
+            connection,
+            user: settings.user.clone(),
+        })
+    }
+
+    fn rows(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>> {
+        let result = self.connection.exec(sql).with_context(|| format!("query failed: {sql}"))?;
+        Ok((0..result.ntuples())
+            .map(|r| (0..result.nfields()).map(|c| result.get_value(r, c)).collect())
+            .collect())
+    }
+
+    fn value(&mut self, sql: &str) -> Result<Option<String>> {
+        Ok(self.rows(sql)?.into_iter().next().and_then(|r| r.into_iter().next().flatten()))
+    }
+
+    /// Checks what capture needs of the server and the user.
+    pub fn check_server(&mut self) -> Result<()> {
+        let wal_level = self.value("SHOW wal_level")?.unwrap_or_default();
+        if wal_level != "logical" {
+            bail!(
+                "PostgreSQL runs with wal_level={wal_level}; capture needs wal_level=logical. \
+                 Set it (ALTER SYSTEM SET wal_level = logical, or wal_level=logical in \
+                 postgresql.conf) and restart PostgreSQL."
+            );
+        }
+        let user = literal(&self.user);
+        let can_replicate = self.value(&format!(
+            "SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = {user}"
+        ))?;
+        if can_replicate.as_deref() != Some("t") {
+            bail!(
+                "user '{0}' may not open a replication connection: grant it with \
+                 ALTER ROLE {1} REPLICATION (it also needs SELECT on the captured tables).",
+                self.user,
+                ident(&self.user)
+            );
+        }
+        let styles = self.rows("SELECT current_setting('DateStyle'), current_setting('IntervalStyle')")?;
+        let (date_style, interval_style) = match styles.first().map(Vec::as_slice) {
+            Some([Some(d), Some(i)]) => (d.clone(), i.clone()),
+            _ => bail!("cannot read DateStyle and IntervalStyle"),
+        };
+        if !date_style.starts_with("ISO") || interval_style != "postgres" {
+            bail!(
+                "the database uses DateStyle '{date_style}' and IntervalStyle \
+                 '{interval_style}'; capture reads dates in the ISO style and intervals in the \
+                 postgres style (PostgreSQL's defaults): ALTER DATABASE ... SET DateStyle = 'ISO, \
+                 MDY' and SET IntervalStyle = 'postgres'."
+            );
+        }
+        Ok(())
+    }
+
+    /// The tables the filters capture, with their captured columns and keys.
+    /// Refuses tables the user cannot read and tables whose updates
+    /// PostgreSQL cannot replicate.
+    pub fn tables(&mut self, settings: &CaptureSettings) -> Result<Vec<CatalogTable>> {
+        let rows = self.rows(
+            "SELECT c.oid, n.nspname, c.relname, c.relreplident, \
+                    has_table_privilege(c.oid, 'SELECT'), c.reltuples::bigint, \
+                    a.attname, \
+                    CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END, \
+                    CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END, \
+                    a.attnotnull, pg_get_expr(d.adbin, d.adrelid), \
+                    array_position(i.indkey::int2[], a.attnum), \
+                    CASE WHEN bt.typcategory = 'A' THEN bt.typelem END, \
+                    CASE WHEN bt.typtype = 'e' THEN (SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = bt.oid) END, \
+                    CASE WHEN bt.typcategory = 'A' THEN (SELECT et.typtype = 'e' FROM pg_type et WHERE et.oid = bt.typelem) END \
+             FROM pg_class c \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' \
+             JOIN pg_type t ON t.oid = a.atttypid \
+             JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END \
+             LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum \
+             LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary \
+             WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition \
+               AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
+               AND n.nspname NOT LIKE 'pg\\_%' \
+             ORDER BY n.nspname, c.relname, a.attnum",
+        )?;
+        struct Building {
+            schema: String,
+            name: String,
+            identity: String,
+            readable: bool,
+            estimate: u64,
+            columns: Vec<Column>,
+            key: Vec<(i64, usize)>,
+            unsupported: Vec<String>,
+            all_columns: Vec<String>,
+        }
+        let mut tables: BTreeMap<u32, Building> = BTreeMap::new();
+        for row in rows {
+            let get = |i: usize| row.get(i).cloned().flatten();
+            let (Some(oid), Some(schema), Some(name), Some(column)) =
+                (get(0).and_then(|o| o.parse::<u32>().ok()), get(1), get(2), get(6))
+            else {
+                continue;
+            };
+            if !settings.filters.table(&schema, &name) {
+                continue;
+            }
+            let building = tables.entry(oid).or_insert_with(|| Building {
+                schema: schema.clone(),
+                name: name.clone(),
+                identity: get(3).unwrap_or_default(),
+                readable: get(4).as_deref() == Some("t"),
+                estimate: get(5).and_then(|e| e.parse::<i64>().ok()).unwrap_or(0).max(0) as u64,
+                columns: Vec::new(),
+                key: Vec::new(),
+                unsupported: Vec::new(),
+                all_columns: Vec::new(),
+            });
+            building.all_columns.push(column.clone());
+            let key_position = get(11).and_then(|p| p.parse::<i64>().ok());
+            // Key columns are always carried; others by the column filters.
+            if key_position.is_none() && !settings.filters.column(&schema, &name, &column) {
+                continue;
+            }
+            let enum_array = get(14).as_deref() == Some("t");
+            let labels = get(13);
+            let ty = CatalogType {
+                oid: get(7).and_then(|o| o.parse().ok()).unwrap_or(0),
+                typmod: get(8).and_then(|m| m.parse().ok()).unwrap_or(-1),
+                element: get(12).and_then(|e| e.parse().ok()),
+                enum_labels: labels.as_deref(),
+            };
+            let kind = if enum_array {
+                Some(Kind::Array(Box::new(Kind::Text {
+                    name: None,
+                    allowed: None,
+                })))
+            } else {
+                Kind::from_catalog(&ty, settings.modes)
+            };
+            let Some(kind) = kind else {
+                building.unsupported.push(column);
+                continue;
+            };
+            let default = get(10).and_then(|expr| default_value(&kind, &expr));
+            if let Some(position) = key_position {
+                building.key.push((position, building.columns.len()));
+            }
+            building.columns.push(Column {
+                name: column,
+                kind,
+                optional: get(9).as_deref() != Some("t"),
+                default,
+            });
+        }
+        let mut captured = Vec::new();
+        let mut unreadable = Vec::new();
+        let mut unreplicable = Vec::new();
+        for (oid, mut b) in tables {
+            let qualified = format!("{}.{}", ident(&b.schema), ident(&b.name));
+            if !b.readable {
+                unreadable.push(qualified.clone());
+            }
+            if b.identity == "n" || (b.identity == "d" && b.key.is_empty()) {
+                unreplicable.push(qualified);
+            }
+            b.key.sort();
+            let key = b.key.into_iter().map(|(_, i)| i).collect();
+            captured.push(CatalogTable {
+                oid,
+                table: Arc::new(Table::new(&settings.prefix, b.schema, b.name, b.columns, key)),
+                unsupported: b.unsupported,
+                estimated_rows: b.estimate,
+                all_columns: b.all_columns,
+            });
+        }
+        if !unreadable.is_empty() {
+            bail!(
+                "user '{}' may not read {}: GRANT SELECT ON {} TO {}",
+                self.user,
+                unreadable.join(", "),
+                unreadable.join(", "),
+                ident(&self.user)
+            );
+        }
+        if !unreplicable.is_empty() {
+            bail!(
+                "PostgreSQL cannot replicate updates and deletes of {}: they have no primary key \
+                 and no replica identity. Add a primary key, or ALTER TABLE ... REPLICA IDENTITY \
+                 FULL, or leave them out with debezium.source.table.exclude.list.",
+                unreplicable.join(", ")
+            );
+        }
+        Ok(captured)
+    }
+
+    /// Makes sure the publication exists (per `publication.autocreate.mode`)
+    /// and, in `filtered` mode, that it publishes exactly the captured tables.
+    pub fn ensure_publication(&mut self, settings: &CaptureSettings, tables: &[CatalogTable]) -> Result<()> {
+        let name = &settings.publication;
+        let quoted = ident(name);
+        let exists = self
+            .value(&format!(
+                "SELECT 1 FROM pg_publication WHERE pubname = {}",
+                literal(name)
+            ))?
+            .is_some();
+        let list = tables
+            .iter()
+            .map(|t| format!("{}.{}", ident(&t.table.schema), ident(&t.table.name)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mode = settings.publication_autocreate.as_str();
+        let sql = match (exists, mode) {
+            (true, "filtered") if !list.is_empty() => format!("ALTER PUBLICATION {quoted} SET TABLE {list}"),
+            (true, _) => return Ok(()),
+            (false, "disabled") => bail!(
+                "publication '{name}' does not exist and publication.autocreate.mode=disabled: \
+                 create it (CREATE PUBLICATION {quoted} FOR TABLE ...) or set \
+                 debezium.source.publication.autocreate.mode to all_tables or filtered"
+            ),
+            (false, "filtered") if !list.is_empty() => {
+                format!("CREATE PUBLICATION {quoted} FOR TABLE {list}")
+            }
+            (false, "no_tables") | (false, "filtered") => format!("CREATE PUBLICATION {quoted}"),
+            (false, _) => format!("CREATE PUBLICATION {quoted} FOR ALL TABLES"),
+        };
+        tracing::info!(publication = %name, "{sql}");
+        self.connection.exec(&sql).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot set up publication '{name}' ({sql}): {e}. Creating a publication FOR ALL \
+                 TABLES needs a superuser; with publication.autocreate.mode=filtered the user \
+                 must own the captured tables, or create the publication as an administrator."
+            )
+        })?;
+        Ok(())
+    }
+
+    /// The slot's state, if it exists.
+    pub fn slot(&mut self, name: &str) -> Result<Option<SlotState>> {
+        let rows = self.rows(&format!(
+            "SELECT catalog_xmin, active FROM pg_replication_slots \
+             WHERE slot_name = {} AND database = current_database()",
+            literal(name)
+        ))?;
+        Ok(rows.into_iter().next().map(|r| SlotState {
+            catalog_xmin: r.first().cloned().flatten().and_then(|x| x.parse().ok()),
+            active: r.get(1).cloned().flatten().as_deref() == Some("t"),
+        }))
+    }
+
+    /// Refuses to go on when no replication slot is free for a new one.
+    pub fn check_free_slot(&mut self) -> Result<()> {
+        let rows = self.rows(
+            "SELECT current_setting('max_replication_slots')::int, count(*) FROM pg_replication_slots",
+        )?;
+        if let Some([Some(max), Some(used)]) = rows.first().map(Vec::as_slice)
+            && used.parse::<i64>().unwrap_or(0) >= max.parse::<i64>().unwrap_or(0)
+        {
+            bail!(
+                "all {max} replication slots are in use: raise max_replication_slots (restart \
+                 needed) or drop a slot no longer used (SELECT slot_name, active FROM \
+                 pg_replication_slots; SELECT pg_drop_replication_slot('...'))"
+            );
+        }
+        Ok(())
+    }
+
+    /// Writes a non-transactional logical decoding message: it reaches the
+    /// slot's reader as a position it may acknowledge when nothing else moves.
+    pub fn heartbeat(&mut self) -> Result<()> {
+        self.connection
+            .exec(&format!(
+                "SELECT pg_logical_emit_message(false, {}, '')",
+                literal(HEARTBEAT_PREFIX)
+            ))
+            .context("cannot write the heartbeat message")?;
+        Ok(())
+    }
+
+    /// Drops the slot (left by an interrupted snapshot).
+    pub fn drop_slot(&mut self, name: &str) -> Result<()> {
+        self.connection
+            .exec(&format!("SELECT pg_drop_replication_slot({})", literal(name)))
+            .with_context(|| format!("cannot drop replication slot '{name}'"))?;
+        Ok(())
+    }
+}
+
+/// Turns a connection failure into what to check.
+fn explain_connect_error(settings: &CaptureSettings, error: &str) -> anyhow::Error {
+    let target = format!(
+        "{}@{}:{}/{}",
+        settings.user, settings.host, settings.port, settings.database
+    );
+    let hint = if error.contains("password authentication failed") || error.contains("28P01") {
+        "the password is wrong: check debezium.source.database.password (or \
+         DEBEZIUM_SOURCE_DATABASE_PASSWORD)"
+    } else if error.contains("does not exist") && error.contains("database") || error.contains("3D000") {
+        "the database does not exist: check debezium.source.database.dbname"
+    } else if error.contains("role") && error.contains("does not exist") {
+        "the user does not exist: check debezium.source.database.user"
+    } else if error.contains("no pg_hba.conf entry") {
+        "the server refuses this user or address: add a pg_hba.conf entry for it"
+    } else {
+        "check that PostgreSQL runs and that debezium.source.database.hostname and .port point at it"
+    };
+    anyhow::anyhow!("cannot connect to PostgreSQL as {target}: {error}\n  hint: {hint}")
+}
+
+/// The schema default Debezium states for a column default expression:
+/// literals converted like values, sequences as zero; other expressions
+/// (functions such as now()) have none.
+fn default_value(kind: &Kind, expression: &str) -> Option<String> {
+    if expression.starts_with("nextval(") {
+        return Some(kind.zero().to_owned());
+    }
+    let literal = if let Some(rest) = expression.strip_prefix('\'') {
+        let end = rest.find("'::").or_else(|| rest.strip_suffix('\'').map(str::len))?;
+        rest[..end].replace("''", "'")
+    } else {
+        let bare = expression.trim_start_matches('(').trim_end_matches(')');
+        let bare = bare.split("::").next().unwrap_or(bare);
+        match bare {
+            "true" => "t".to_owned(),
+            "false" => "f".to_owned(),
+            b if b.parse::<f64>().is_ok() => b.to_owned(),
+            _ => return None,
+        }
+    };
+    let mut out = Vec::new();
+    kind.write_value(&literal, &mut out).ok()?;
+    String::from_utf8(out).ok()
+}
+
+/// `name` quoted as an SQL identifier. Names come from the catalog or the
+/// configuration and hold no NUL byte, the only thing quoting refuses.
+fn ident(name: &str) -> String {
+    quote_ident(name).unwrap_or_default()
+}
+
+/// `value` quoted as an SQL string literal (see [`ident`]).
+fn literal(value: &str) -> String {
+    quote_literal(value).unwrap_or_default()
+}

@@ -1,0 +1,204 @@
+//! Change events in Debezium's JSON (schemas enabled): the key and value of
+//! every read, create, update, delete, truncate and tombstone.
+
+use std::io::Write as _;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use pg_walstream::{ColumnValue, RowData};
+
+use super::table::{Cell, Table};
+use super::types::write_str;
+
+/// The operation an event records (`op`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// `r`: a row read by the snapshot.
+    Read,
+    /// `c`: an insert.
+    Create,
+    /// `u`: an update.
+    Update,
+    /// `d`: a delete.
+    Delete,
+    /// `t`: a truncate.
+    Truncate,
+}
+
+impl Op {
+    fn code(self) -> &'static str {
+        match self {
+            Op::Read => "r",
+            Op::Create => "c",
+            Op::Update => "u",
+            Op::Delete => "d",
+            Op::Truncate => "t",
+        }
+    }
+}
+
+/// Where in the database's history an event comes from (`source`).
+#[derive(Debug, Clone, Copy)]
+pub struct Position {
+    /// Commit time (streaming) or snapshot time, microseconds since the epoch.
+    pub ts_us: i64,
+    /// `source.snapshot`: `first`, `true`, `last`, ..., or `false` when streaming.
+    pub snapshot: &'static str,
+    /// The last commit LSN before this event's transaction, if known.
+    pub last_commit: Option<u64>,
+    /// The event's LSN.
+    pub lsn: u64,
+    /// The transaction id.
+    pub tx_id: Option<u32>,
+}
+
+/// An event ready for a sink: Debezium's key and value, as JSON.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// The table the event is about.
+    pub table: Arc<Table>,
+    /// The key (null for a table without a primary key, and for truncates).
+    pub key: Option<Vec<u8>>,
+    /// The value (null for a tombstone).
+    pub value: Option<Vec<u8>>,
+}
+
+/// Writes events for one connector: the fields every event's `source` shares.
+#[derive(Debug, Clone)]
+pub struct Encoder {
+    /// `source.name` (topic.prefix).
+    server: String,
+    /// `source.db`.
+    database: String,
+}
+
+/// `source.version`: Spillway's, so a consumer can tell who wrote the event.
+pub const VERSION: &str = concat!("spillway-", env!("CARGO_PKG_VERSION"));
+
+impl Encoder {
+    /// An encoder for events of `database`, named `server` (topic.prefix).
+    pub fn new(server: &str, database: &str) -> Self {
+        Encoder {
+            server: server.to_owned(),
+            database: database.to_owned(),
+        }
+    }
+
+    /// The event for a row change. `before` and `after` are the rows' cells
+    /// (one per captured column); `after` cells that are absent are unchanged
+    /// TOAST values.
+    pub fn change(
+        &self,
+        table: &Arc<Table>,
+        op: Op,
+        before: Option<&[Cell<'_>]>,
+        after: Option<&[Cell<'_>]>,
+        position: &Position,
+    ) -> Result<Record, String> {
+        let mut value = Vec::with_capacity(table.envelope_schema.len() + 512);
+        value.extend_from_slice(br#"{"schema":"#);
+        value.extend_from_slice(table.envelope_schema.as_bytes());
+        value.extend_from_slice(br#","payload":{"before":"#);
+        match before {
+            Some(cells) => table.write_row(cells, false, &mut value)?,
+            None => value.extend_from_slice(b"null"),
+        }
+        value.extend_from_slice(br#","after":"#);
+        match after {
+            Some(cells) => table.write_row(cells, true, &mut value)?,
+            None => value.extend_from_slice(b"null"),
+        }
+        self.write_tail(table, op, position, &mut value);
+        let key_cells = after.or(before);
+        let key = match key_cells {
+            Some(cells) if op != Op::Truncate => self.key(table, cells)?,
+            _ => None,
+        };
+        Ok(Record {
+            table: table.clone(),
+            key,
+            value: Some(value),
+        })
+    }
+
+    /// The tombstone that follows a delete: the key, with a null value.
+    pub fn tombstone(&self, table: &Arc<Table>, cells: &[Cell<'_>]) -> Result<Record, String> {
+        Ok(Record {
+            table: table.clone(),
+            key: self.key(table, cells)?,
+            value: None,
+        })
+    }
+
+    /// The key of a row, `None` for a table without a primary key.
+    pub fn key(&self, table: &Table, cells: &[Cell<'_>]) -> Result<Option<Vec<u8>>, String> {
+        if table.key.is_empty() {
+            return Ok(None);
+        }
+        let mut key = Vec::with_capacity(table.key_schema.len() + 64);
+        key.extend_from_slice(br#"{"schema":"#);
+        key.extend_from_slice(table.key_schema.as_bytes());
+        key.extend_from_slice(br#","payload":"#);
+        table.write_key(cells, &mut key)?;
+        key.push(b'}');
+        Ok(Some(key))
+    }
+
+    fn write_tail(&self, table: &Table, op: Op, p: &Position, out: &mut Vec<u8>) {
+        out.extend_from_slice(br#","source":{"version":""#);
+        out.extend_from_slice(VERSION.as_bytes());
+        out.extend_from_slice(br#"","connector":"postgresql","name":"#);
+        write_str(&self.server, out);
+        let sequence = format!(
+            "[{},\"{}\"]",
+            p.last_commit
+                .map_or_else(|| "null".to_owned(), |l| format!("\"{l}\"")),
+            p.lsn
+        );
+        let _ = write!(out, r#","ts_ms":{},"snapshot":"{}","db":"#, p.ts_us / 1000, p.snapshot);
+        write_str(&self.database, out);
+        out.extend_from_slice(br#","sequence":"#);
+        write_str(&sequence, out);
+        let _ = write!(out, r#","ts_us":{},"ts_ns":{},"schema":"#, p.ts_us, p.ts_us * 1000);
+        write_str(&table.schema, out);
+        out.extend_from_slice(br#","table":"#);
+        write_str(&table.name, out);
+        let tx = p.tx_id.map_or_else(|| "null".to_owned(), |t| t.to_string());
+        let now = now_ns();
+        let _ = write!(
+            out,
+            r#","txId":{tx},"lsn":{},"xmin":null,"origin":null,"origin_lsn":null}},"transaction":null,"op":"{}","ts_ms":{},"ts_us":{},"ts_ns":{now}}}}}"#,
+            p.lsn,
+            op.code(),
+            now / 1_000_000,
+            now / 1000
+        );
+    }
+}
+
+fn now_ns() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i64)
+}
+
+/// The cells of `row` for `table`'s captured columns; columns the row does
+/// not carry are [`Cell::Absent`].
+pub fn cells<'a>(table: &Table, row: &'a RowData) -> Vec<Cell<'a>> {
+    let mut cells = vec![Cell::Absent; table.columns.len()];
+    for (name, value) in row.iter() {
+        let Some(i) = table.position(name) else {
+            continue; // an excluded column, or one of a type left out
+        };
+        cells[i] = match value {
+            ColumnValue::Null => Cell::Null,
+            ColumnValue::Text(bytes) | ColumnValue::Binary(bytes) => {
+                match std::str::from_utf8(bytes) {
+                    Ok(text) => Cell::Text(text),
+                    Err(_) => Cell::Null,
+                }
+            }
+        };
+    }
+    cells
+}

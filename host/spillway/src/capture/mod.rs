@@ -1,0 +1,200 @@
+//! `spillway capture`: PostgreSQL's logical replication stream (pgoutput) to
+//! Debezium-compatible change events, handed to a sink.
+//!
+//! Layout:
+//! - [`settings`]: Debezium's connector keys; [`catalog`]: the checks, tables,
+//!   publication and slot, over ordinary SQL;
+//! - [`types`], [`decimal`], [`temporal`]: PostgreSQL values as Debezium
+//!   represents them; [`table`]: a table's columns, key and schemas;
+//!   [`event`]: the events' JSON;
+//! - [`snapshot`]: the initial snapshot, read through the slot's exported
+//!   snapshot so that it meets the stream without gap or overlap; [`state`]:
+//!   the record that it completed;
+//! - [`stream`]: streaming, batching and acknowledgement; [`sink`]: where
+//!   events go.
+//!
+//! Delivery: the slot's confirmed position is the offset. Capture tells
+//! PostgreSQL a commit's LSN only once the sink has stored every event up to
+//! it, so after a crash PostgreSQL resends whatever was not stored: every
+//! change is delivered at least once.
+
+mod catalog;
+mod decimal;
+mod event;
+mod settings;
+mod sink;
+mod snapshot;
+mod state;
+mod stream;
+mod table;
+mod temporal;
+mod types;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use pg_walstream::{LogicalReplicationStream, ReplicationStreamConfig, RetryConfig};
+
+pub use event::{Record, VERSION};
+pub use settings::{CaptureSettings, SnapshotMode};
+pub use sink::{Sink, StdoutFormat, StdoutSink};
+pub use table::Table;
+
+use catalog::{Catalog, CatalogTable};
+use state::State;
+
+/// What a run of capture did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Summary {
+    /// Rows read by the snapshot.
+    pub snapshot_rows: u64,
+    /// Events written while streaming (tombstones included).
+    pub streamed_events: u64,
+}
+
+/// The captured tables by OID and by `schema.table`.
+pub(crate) struct Tables {
+    by_oid: HashMap<u32, Arc<Table>>,
+    estimates: HashMap<u32, u64>,
+    /// Every column of each table, captured or not, as the catalog lists them.
+    columns: HashMap<u32, Vec<String>>,
+}
+
+impl Tables {
+    fn new(tables: Vec<CatalogTable>) -> Self {
+        let mut by_oid = HashMap::new();
+        let mut estimates = HashMap::new();
+        let mut columns = HashMap::new();
+        for t in tables {
+            if !t.unsupported.is_empty() {
+                tracing::warn!(
+                    table = %format!("{}.{}", t.table.schema, t.table.name),
+                    "columns left out of events, their types are not captured: {}",
+                    t.unsupported.join(", ")
+                );
+            }
+            estimates.insert(t.oid, t.estimated_rows);
+            columns.insert(t.oid, t.all_columns);
+            by_oid.insert(t.oid, t.table);
+        }
+        Tables {
+            by_oid,
+            estimates,
+            columns,
+        }
+    }
+
+    fn get(&self, oid: u32) -> Option<&Arc<Table>> {
+        self.by_oid.get(&oid)
+    }
+
+    fn by_name(&self, qualified: &str) -> Option<&Arc<Table>> {
+        self.by_oid
+            .values()
+            .find(|t| qualified.split_once('.') == Some((t.schema.as_str(), t.name.as_str())))
+    }
+}
+
+/// Runs capture until `shutdown` completes (or, with `snapshot.mode=initial_only`,
+/// until the snapshot is stored).
+pub async fn run<S: Sink>(
+    settings: CaptureSettings,
+    sink: &mut S,
+    shutdown: impl Future<Output = ()>,
+) -> Result<Summary> {
+    let mut catalog = Catalog::connect(&settings)?;
+    catalog.check_server()?;
+    let tables = catalog.tables(&settings)?;
+    if tables.is_empty() {
+        tracing::warn!(
+            "no table matches the include and exclude lists: nothing will be captured until one does"
+        );
+    }
+    catalog.ensure_publication(&settings, &tables)?;
+    let tables = Tables::new(tables);
+    let state = State::new(&settings.state_file);
+
+    let slot = catalog.slot(&settings.slot)?;
+    if slot.as_ref().is_some_and(|s| s.active) {
+        bail!(
+            "replication slot '{}' is in use by another connection: only one capture may read a \
+             slot (stop the other one, or give this one its own debezium.source.slot.name)",
+            settings.slot
+        );
+    }
+    let completed = state.snapshot_completed(&settings.database, &settings.slot)?;
+    let take_snapshot = match settings.snapshot_mode {
+        SnapshotMode::NoData => false,
+        SnapshotMode::Always => true,
+        SnapshotMode::Initial | SnapshotMode::InitialOnly | SnapshotMode::WhenNeeded => {
+            slot.is_none() || !completed
+        }
+    };
+    if settings.snapshot_mode == SnapshotMode::InitialOnly && !take_snapshot {
+        tracing::info!("snapshot.mode=initial_only and the snapshot is complete: nothing to do");
+        return Ok(Summary::default());
+    }
+    if take_snapshot && slot.is_some() {
+        if settings.snapshot_mode != SnapshotMode::Always {
+            tracing::warn!(
+                slot = %settings.slot,
+                "the slot exists but no completed snapshot is recorded for it in {} (a snapshot \
+                 was interrupted, or the slot was made elsewhere): dropping it and snapshotting again",
+                settings.state_file.display()
+            );
+        }
+        catalog.drop_slot(&settings.slot)?;
+    }
+    if take_snapshot || slot.is_none() {
+        catalog.check_free_slot()?;
+        state.clear()?;
+    }
+
+    let config = ReplicationStreamConfig::builder(&settings.slot, &settings.publication)
+        .with_protocol_version(1)
+        .with_messages(true)
+        .with_feedback_interval(Duration::from_secs(1))
+        .with_retry_config(RetryConfig {
+            max_attempts: u32::MAX,
+            initial_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(30),
+            multiplier: 2.0,
+            max_duration: Duration::from_secs(7 * 24 * 3600),
+            jitter: true,
+        });
+    let stream = LogicalReplicationStream::new(&settings.conninfo(true), config)
+        .await
+        .context("cannot open the replication connection")?;
+
+    let encoder = event::Encoder::new(&settings.prefix, &settings.database);
+    let mut summary = Summary::default();
+    tokio::pin!(shutdown);
+    let stream = if take_snapshot {
+        let (stream, rows, consistent_point) =
+            snapshot::run(stream, &settings, &tables, &mut catalog, &encoder, sink).await?;
+        state.complete(&settings.database, &settings.slot, &consistent_point)?;
+        summary.snapshot_rows = rows;
+        if settings.snapshot_mode == SnapshotMode::InitialOnly {
+            return Ok(summary);
+        }
+        stream
+    } else {
+        stream
+    };
+    summary.streamed_events = stream::run(
+        stream,
+        &settings,
+        stream::Streaming {
+            tables,
+            catalog,
+            encoder: &encoder,
+        },
+        sink,
+        &mut shutdown,
+    )
+    .await?;
+    Ok(summary)
+}

@@ -1,0 +1,238 @@
+//! What `spillway capture` reads from the configuration: Debezium's
+//! PostgreSQL connector keys and Spillway's own `spillway.capture.*`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use regex::{Regex, RegexBuilder};
+
+use super::types::{DecimalHandling, Modes, TimePrecision};
+use crate::config::{Config, ConfigError};
+
+/// When to snapshot (`snapshot.mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnapshotMode {
+    /// Once, when the slot is new (Debezium's default).
+    Initial,
+    /// Never: stream from the slot's position.
+    NoData,
+    /// Snapshot, then stop without streaming.
+    InitialOnly,
+    /// At every start.
+    Always,
+    /// When no completed snapshot is recorded for the slot.
+    WhenNeeded,
+}
+
+/// Which rows, tables and columns are captured.
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    schema_include: Vec<Regex>,
+    schema_exclude: Vec<Regex>,
+    table_include: Vec<Regex>,
+    table_exclude: Vec<Regex>,
+    column_include: Vec<Regex>,
+    column_exclude: Vec<Regex>,
+}
+
+impl Filters {
+    /// Whether `schema.table` is captured.
+    pub fn table(&self, schema: &str, table: &str) -> bool {
+        let name = format!("{schema}.{table}");
+        accepts(&self.schema_include, &self.schema_exclude, schema)
+            && accepts(&self.table_include, &self.table_exclude, &name)
+    }
+
+    /// Whether column `schema.table.column` is carried in events.
+    pub fn column(&self, schema: &str, table: &str, column: &str) -> bool {
+        let name = format!("{schema}.{table}.{column}");
+        accepts(&self.column_include, &self.column_exclude, &name)
+    }
+}
+
+/// Debezium's list semantics: an include list, when given, must match; an
+/// exclude list must not. Each expression must match the whole name.
+fn accepts(include: &[Regex], exclude: &[Regex], name: &str) -> bool {
+    (include.is_empty() || include.iter().any(|r| r.is_match(name)))
+        && !exclude.iter().any(|r| r.is_match(name))
+}
+
+/// How capture connects, what it captures and how it represents it.
+#[derive(Debug, Clone)]
+pub struct CaptureSettings {
+    /// PostgreSQL's host.
+    pub host: String,
+    /// PostgreSQL's port.
+    pub port: u16,
+    /// The user.
+    pub user: String,
+    /// The password.
+    pub password: String,
+    /// The database.
+    pub database: String,
+    /// libpq's sslmode.
+    pub sslmode: String,
+    /// topic.prefix: events' `source.name` and the first part of stream names.
+    pub prefix: String,
+    /// The replication slot.
+    pub slot: String,
+    /// The publication.
+    pub publication: String,
+    /// publication.autocreate.mode.
+    pub publication_autocreate: String,
+    /// Tables and columns captured.
+    pub filters: Filters,
+    /// snapshot.mode.
+    pub snapshot_mode: SnapshotMode,
+    /// Whether deletes are followed by tombstones.
+    pub tombstones: bool,
+    /// Operation codes not emitted (`c`, `u`, `d`, `t`).
+    pub skipped: Vec<char>,
+    /// How values are represented.
+    pub modes: Modes,
+    /// Where the completed-snapshot record is kept.
+    pub state_file: PathBuf,
+    /// Most events handed to the sink at once.
+    pub batch_size: usize,
+    /// Longest an event waits for its batch.
+    pub batch_window: Duration,
+    /// How often snapshot progress is logged.
+    pub progress_interval: Duration,
+    /// How often, while idle, a logical message moves the slot forward.
+    pub heartbeat_interval: Duration,
+}
+
+impl CaptureSettings {
+    /// Reads the capture settings; a missing required key is an error naming it.
+    pub fn from_config(config: &Config) -> Result<Self, ConfigError> {
+        let required = |key: &str, hint: &str| {
+            config
+                .get(key)
+                .map(str::to_owned)
+                .ok_or_else(|| ConfigError::Missing {
+                    key: key.to_owned(),
+                    hint: hint.to_owned(),
+                })
+        };
+        let text = |key: &str| config.get(key).unwrap_or_default().trim().to_owned();
+        let regexes = |key: &str| -> Vec<Regex> {
+            config
+                .get(key)
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                // Validated when the configuration was loaded.
+                .filter_map(|r| {
+                    RegexBuilder::new(&format!("^(?:{r})$"))
+                        .case_insensitive(true)
+                        .build()
+                        .ok()
+                })
+                .collect()
+        };
+        let number = |key: &str| config.get_u64(key).map(Option::unwrap_or_default);
+        let port = config.get_u64("debezium.source.database.port")?.unwrap_or(5432);
+        let skipped = text("debezium.source.skipped.operations");
+        let skipped = match skipped.as_str() {
+            "none" | "" => Vec::new(),
+            list => list
+                .split(',')
+                .map(|op| match op.trim() {
+                    op @ ("c" | "u" | "d" | "t") => Ok(op.chars().next().unwrap_or('t')),
+                    other => Err(ConfigError::Invalid {
+                        key: "debezium.source.skipped.operations".to_owned(),
+                        value: other.to_owned(),
+                        reason: "expected c, u, d, t (comma-separated) or none".to_owned(),
+                    }),
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        Ok(CaptureSettings {
+            host: required("debezium.source.database.hostname", "PostgreSQL's host")?,
+            port: u16::try_from(port).map_err(|_| ConfigError::Invalid {
+                key: "debezium.source.database.port".to_owned(),
+                value: port.to_string(),
+                reason: "expected a port number".to_owned(),
+            })?,
+            user: required("debezium.source.database.user", "the PostgreSQL user")?,
+            password: text("debezium.source.database.password"),
+            database: required("debezium.source.database.dbname", "the database to capture")?,
+            sslmode: text("debezium.source.database.sslmode").to_ascii_lowercase(),
+            prefix: required(
+                "debezium.source.topic.prefix",
+                "the logical server name, first part of stream names",
+            )?,
+            slot: text("debezium.source.slot.name"),
+            publication: text("debezium.source.publication.name"),
+            publication_autocreate: text("debezium.source.publication.autocreate.mode")
+                .to_ascii_lowercase(),
+            filters: Filters {
+                schema_include: regexes("debezium.source.schema.include.list"),
+                schema_exclude: regexes("debezium.source.schema.exclude.list"),
+                table_include: regexes("debezium.source.table.include.list"),
+                table_exclude: regexes("debezium.source.table.exclude.list"),
+                column_include: regexes("debezium.source.column.include.list"),
+                column_exclude: regexes("debezium.source.column.exclude.list"),
+            },
+            snapshot_mode: match text("debezium.source.snapshot.mode")
+                .to_ascii_lowercase()
+                .as_str()
+            {
+                "no_data" => SnapshotMode::NoData,
+                "initial_only" => SnapshotMode::InitialOnly,
+                "always" => SnapshotMode::Always,
+                "when_needed" => SnapshotMode::WhenNeeded,
+                _ => SnapshotMode::Initial,
+            },
+            tombstones: text("debezium.source.tombstones.on.delete").eq_ignore_ascii_case("true"),
+            skipped,
+            modes: Modes {
+                time: match text("debezium.source.time.precision.mode")
+                    .to_ascii_lowercase()
+                    .as_str()
+                {
+                    "connect" => TimePrecision::Connect,
+                    "adaptive_time_microseconds" => TimePrecision::AdaptiveTimeMicroseconds,
+                    _ => TimePrecision::Adaptive,
+                },
+                decimal: match text("debezium.source.decimal.handling.mode")
+                    .to_ascii_lowercase()
+                    .as_str()
+                {
+                    "double" => DecimalHandling::Double,
+                    "string" => DecimalHandling::String,
+                    _ => DecimalHandling::Precise,
+                },
+            },
+            state_file: text("spillway.capture.state.file").into(),
+            batch_size: number("spillway.capture.batch.size")?.max(1) as usize,
+            batch_window: Duration::from_millis(number("spillway.capture.batch.window.ms")?),
+            progress_interval: Duration::from_millis(
+                number("spillway.capture.progress.interval.ms")?.max(100),
+            ),
+            heartbeat_interval: Duration::from_millis(
+                number("spillway.capture.heartbeat.interval.ms")?.max(100),
+            ),
+        })
+    }
+
+    /// The connection string, keyword/value form; `replication` adds
+    /// `replication=database` for the replication connection.
+    pub fn conninfo(&self, replication: bool) -> String {
+        let quote = |v: &str| format!("'{}'", v.replace('\\', "\\\\").replace('\'', "\\'"));
+        let mut info = format!(
+            "host={} port={} user={} password={} dbname={} sslmode={} connect_timeout=10",
+            quote(&self.host),
+            self.port,
+            quote(&self.user),
+            quote(&self.password),
+            quote(&self.database),
+            quote(&self.sslmode),
+        );
+        if replication {
+            info.push_str(" replication=database");
+        }
+        info
+    }
+}

@@ -1,0 +1,191 @@
+//! The initial snapshot: the slot is created with an exported snapshot, the
+//! captured tables are copied in that snapshot (pg_walstream's managed
+//! snapshot), and streaming then starts at the slot's consistent point, so
+//! every row is either in the copy or in the stream, never both, never
+//! neither. Rows become `op: r` events with Debezium's snapshot markers;
+//! progress is logged per table.
+
+use std::collections::HashSet;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result, bail};
+use pg_walstream::{LogicalReplicationStream, SnapshotOutcome, SnapshotRow};
+
+use super::catalog::Catalog;
+use super::event::{Encoder, Op, Position, Record, cells};
+use super::settings::CaptureSettings;
+use super::sink::Sink;
+use super::Tables;
+
+/// Copies the captured tables through a new slot's exported snapshot and
+/// writes them to `sink`; returns the stream, ready to start where the
+/// snapshot ends, the number of rows, and the consistent point.
+pub async fn run<S: Sink>(
+    stream: LogicalReplicationStream,
+    settings: &CaptureSettings,
+    tables: &Tables,
+    catalog: &mut Catalog,
+    encoder: &Encoder,
+    sink: &mut S,
+) -> Result<(LogicalReplicationStream, u64, String)> {
+    let mut snapshot = match stream.snapshot().await.context("cannot create the slot and its snapshot")? {
+        SnapshotOutcome::Available(snapshot) => snapshot,
+        SnapshotOutcome::Unavailable(_) => bail!(
+            "replication slot '{}' appeared while capture was starting: is another capture \
+             running with this slot?",
+            settings.slot
+        ),
+    };
+    let captured: HashSet<u32> = tables.by_oid.keys().copied().collect();
+    snapshot.retain_tables(|t| captured.contains(&t.relation().relation_id));
+    let consistent_point = snapshot.consistent_point();
+    let tx_id = catalog.slot(&settings.slot)?.and_then(|s| s.catalog_xmin);
+    tracing::info!(
+        tables = snapshot.tables().len(),
+        lsn = %consistent_point,
+        "snapshot started"
+    );
+    let ts_us = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64);
+    let mut rows = snapshot.rows();
+    let mut progress = Progress::new(settings, tables);
+    let mut batch: Vec<Record> = Vec::with_capacity(settings.batch_size);
+    // Markers need to know whether a row is the last of its table, so each
+    // row is held until the next one arrives.
+    let mut held: Option<(SnapshotRow, bool)> = None;
+    let mut first_overall = true;
+    let mut count = 0u64;
+    loop {
+        let next = rows.next_row().await.context("snapshot failed")?;
+        if let Some((row, first_in_table)) = held.take() {
+            let same_table = next
+                .as_ref()
+                .is_some_and(|n| n.relation.relation_id == row.relation.relation_id);
+            let marker = match (next.is_none(), first_overall, !same_table, first_in_table) {
+                (true, _, _, _) => "last",
+                (_, true, _, _) => "first",
+                (_, _, true, _) => "last_in_data_collection",
+                (_, _, _, true) => "first_in_data_collection",
+                _ => "true",
+            };
+            first_overall = false;
+            let table = tables
+                .get(row.relation.relation_id)
+                .context("snapshot returned a table that is not captured")?;
+            let position = Position {
+                ts_us,
+                snapshot: marker,
+                last_commit: None,
+                lsn: row.lsn.value(),
+                tx_id,
+            };
+            let cells = cells(table, &row.data);
+            batch.push(
+                encoder
+                    .change(table, Op::Read, None, Some(&cells), &position)
+                    .map_err(anyhow::Error::msg)?,
+            );
+            count += 1;
+            progress.row();
+            if batch.len() >= settings.batch_size {
+                sink.write(&batch).await?;
+                batch.clear();
+            }
+        }
+        match next {
+            Some(row) => {
+                let first_in_table = progress.current != Some(row.relation.relation_id);
+                progress.start(row.relation.relation_id);
+                held = Some((row, first_in_table));
+            }
+            None => break,
+        }
+    }
+    if !batch.is_empty() {
+        sink.write(&batch).await?;
+    }
+    let stream = rows.finish().await.context("cannot finish the snapshot")?;
+    progress.done();
+    Ok((stream, count, consistent_point.to_string()))
+}
+
+/// Per-table snapshot progress, logged at a steady interval.
+struct Progress<'a> {
+    tables: &'a Tables,
+    interval: std::time::Duration,
+    current: Option<u32>,
+    rows: u64,
+    started: Instant,
+    last_log: Instant,
+    total: u64,
+    begun: Instant,
+}
+
+impl<'a> Progress<'a> {
+    fn new(settings: &CaptureSettings, tables: &'a Tables) -> Self {
+        let now = Instant::now();
+        Progress {
+            tables,
+            interval: settings.progress_interval,
+            current: None,
+            rows: 0,
+            started: now,
+            last_log: now,
+            total: 0,
+            begun: now,
+        }
+    }
+
+    fn start(&mut self, oid: u32) {
+        if self.current != Some(oid) {
+            self.finish_table();
+            self.current = Some(oid);
+            self.rows = 0;
+            self.started = Instant::now();
+        }
+    }
+
+    fn row(&mut self) {
+        self.rows += 1;
+        self.total += 1;
+        if self.last_log.elapsed() >= self.interval {
+            self.last_log = Instant::now();
+            self.log(false);
+        }
+    }
+
+    fn log(&self, finished: bool) {
+        let Some(oid) = self.current else { return };
+        let Some(table) = self.tables.get(oid) else { return };
+        let estimate = self.tables.estimates.get(&oid).copied().unwrap_or(0).max(self.rows);
+        let seconds = self.started.elapsed().as_secs_f64().max(0.001);
+        let rate = self.rows as f64 / seconds;
+        let left = if rate > 0.0 { (estimate - self.rows) as f64 / rate } else { 0.0 };
+        tracing::info!(
+            table = %format!("{}.{}", table.schema, table.name),
+            rows = self.rows,
+            estimate,
+            percent = format!("{:.1}", 100.0 * self.rows as f64 / estimate.max(1) as f64),
+            rows_per_s = rate as u64,
+            seconds_left = if finished { 0 } else { left.ceil() as u64 },
+            "{}",
+            if finished { "snapshot of table done" } else { "snapshot progress" }
+        );
+    }
+
+    fn finish_table(&mut self) {
+        if self.current.is_some() {
+            self.log(true);
+        }
+    }
+
+    fn done(&mut self) {
+        self.finish_table();
+        tracing::info!(
+            rows = self.total,
+            seconds = format!("{:.1}", self.begun.elapsed().as_secs_f64()),
+            "snapshot complete"
+        );
+    }
+}

@@ -1,0 +1,315 @@
+//! Streaming: pgoutput's transactions to events, gathered in batches for
+//! the sink, and the slot's acknowledgement.
+//!
+//! A commit's end LSN is acknowledged once every event of it (and of every
+//! earlier transaction) is stored by the sink. A batch goes to the sink when
+//! it is full or when its oldest event waited `batch.window.ms`; a large
+//! transaction is written in several batches, and acknowledged at its
+//! commit. While nothing arrives, capture writes a logical decoding message
+//! every `heartbeat.interval.ms` and acknowledges it when it comes back, so
+//! the slot keeps advancing while the captured tables are idle.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use futures_util::StreamExt;
+use pg_walstream::{CancellationToken, ChangeEvent, EventStream, EventType, LogicalReplicationStream, RowData};
+
+use super::catalog::Catalog;
+use super::event::{Encoder, Op, Position, Record, cells};
+use super::settings::CaptureSettings;
+use super::sink::Sink;
+use super::table::{Cell, Table};
+use super::Tables;
+
+/// The transaction being read.
+#[derive(Clone, Copy)]
+struct Transaction {
+    xid: u32,
+    ts_us: i64,
+}
+
+/// What streaming works with besides the stream and the sink.
+pub struct Streaming<'a> {
+    /// The captured tables.
+    pub tables: Tables,
+    /// A plain connection: heartbeats, and the catalog when a table changes.
+    pub catalog: Catalog,
+    /// Writes the events.
+    pub encoder: &'a Encoder,
+}
+
+/// The streaming loop's state.
+struct Streamer<'a, S: Sink> {
+    settings: &'a CaptureSettings,
+    tables: Tables,
+    catalog: Catalog,
+    encoder: &'a Encoder,
+    last_heartbeat: Instant,
+    sink: &'a mut S,
+    batch: Vec<Record>,
+    oldest: Option<Instant>,
+    /// The end LSN of the last commit whose events are all in `batch` or stored.
+    committed: Option<u64>,
+    transaction: Option<Transaction>,
+    last_commit: Option<u64>,
+    written: u64,
+}
+
+/// Streams from the slot's confirmed position until `shutdown` completes;
+/// returns the number of events written.
+pub async fn run<S: Sink, F: Future<Output = ()>>(
+    mut stream: LogicalReplicationStream,
+    settings: &CaptureSettings,
+    context: Streaming<'_>,
+    sink: &mut S,
+    shutdown: &mut Pin<&mut F>,
+) -> Result<u64> {
+    stream
+        .start(None)
+        .await
+        .context("cannot start streaming from the replication slot")?;
+    tracing::info!(slot = %settings.slot, "streaming");
+    let mut events = stream.into_stream(CancellationToken::new());
+    let mut streamer = Streamer {
+        settings,
+        tables: context.tables,
+        catalog: context.catalog,
+        encoder: context.encoder,
+        last_heartbeat: Instant::now(),
+        sink,
+        batch: Vec::with_capacity(settings.batch_size),
+        oldest: None,
+        committed: None,
+        transaction: None,
+        last_commit: None,
+        written: 0,
+    };
+    loop {
+        let wait = streamer
+            .oldest
+            .map_or(Duration::from_secs(1), |t| settings.batch_window.saturating_sub(t.elapsed()));
+        let next = tokio::select! {
+            () = shutdown.as_mut() => break,
+            next = tokio::time::timeout(wait, events.next()) => next,
+        };
+        match next {
+            Err(_) if !streamer.batch.is_empty() => streamer.flush(&events).await?,
+            Err(_) => {
+                if streamer.last_heartbeat.elapsed() >= settings.heartbeat_interval {
+                    streamer.last_heartbeat = Instant::now();
+                    streamer.catalog.heartbeat()?;
+                }
+            }
+            Ok(None) => bail!("the replication stream ended"),
+            Ok(Some(Err(e))) => return Err(e).context("replication failed"),
+            Ok(Some(Ok(event))) => streamer.handle(event, &events).await?,
+        }
+    }
+    streamer.flush(&events).await?;
+    tracing::info!(events = streamer.written, "capture stopping");
+    if let Err(e) = events.shutdown().await {
+        tracing::warn!("closing the replication connection: {e}");
+    }
+    Ok(streamer.written)
+}
+
+impl<S: Sink> Streamer<'_, S> {
+    async fn flush(&mut self, events: &EventStream) -> Result<()> {
+        if !self.batch.is_empty() {
+            self.sink.write(&self.batch).await?;
+            self.written += self.batch.len() as u64;
+            self.batch.clear();
+            self.oldest = None;
+        }
+        if let Some(lsn) = self.committed.take() {
+            events.update_applied_lsn(lsn);
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, record: Record) {
+        self.oldest.get_or_insert_with(Instant::now);
+        self.batch.push(record);
+    }
+
+    fn skipped(&self, op: char) -> bool {
+        self.settings.skipped.contains(&op)
+    }
+
+    async fn handle(&mut self, event: ChangeEvent, events: &EventStream) -> Result<()> {
+        let lsn = event.lsn.value();
+        match event.event_type {
+            EventType::Begin {
+                transaction_id,
+                commit_timestamp,
+                ..
+            } => {
+                self.transaction = Some(Transaction {
+                    xid: transaction_id,
+                    ts_us: commit_timestamp.timestamp_micros(),
+                });
+            }
+            EventType::Commit {
+                commit_lsn, end_lsn, ..
+            } => {
+                self.transaction = None;
+                self.last_commit = Some(commit_lsn.value());
+                self.committed = Some(end_lsn.value());
+                if self.batch.is_empty() || self.batch.len() >= self.settings.batch_size {
+                    self.flush(events).await?;
+                }
+            }
+            EventType::Insert {
+                relation_oid, data, ..
+            } => {
+                if let Some(table) = self.tables.get(relation_oid).cloned()
+                    && !self.skipped('c')
+                {
+                    let position = self.position(lsn);
+                    let after = cells(&table, &data);
+                    self.change(&table, Op::Create, None, Some(&after), &position)?;
+                }
+            }
+            EventType::Update {
+                relation_oid,
+                old_data,
+                new_data,
+                ..
+            } => {
+                if let Some(table) = self.tables.get(relation_oid).cloned() {
+                    self.update(&table, old_data.as_ref(), &new_data, lsn)?;
+                }
+            }
+            EventType::Delete {
+                relation_oid,
+                old_data,
+                ..
+            } => {
+                if let Some(table) = self.tables.get(relation_oid).cloned() {
+                    let position = self.position(lsn);
+                    let before = cells(&table, &old_data);
+                    self.delete(&table, &before, &position)?;
+                }
+            }
+            EventType::Truncate { tables, .. } if !self.skipped('t') => {
+                let position = self.position(lsn);
+                for name in tables {
+                    if let Some(table) = self.tables.by_name(&name).cloned() {
+                        self.change(&table, Op::Truncate, None, None, &position)?;
+                    }
+                }
+            }
+            EventType::Message { message_lsn, .. } if self.transaction.is_none() => {
+                // A heartbeat (ours, or anyone's): every transaction that
+                // committed before it has been received.
+                self.committed = Some(message_lsn.value());
+                if self.batch.is_empty() {
+                    self.flush(events).await?;
+                }
+            }
+            EventType::Relation {
+                relation_id,
+                namespace,
+                relation_name,
+                columns,
+                ..
+            } => {
+                let names: Vec<&str> = columns.iter().map(|c| &*c.name).collect();
+                let changed = match self.tables.columns.get(&relation_id) {
+                    Some(known) => known.iter().map(String::as_str).ne(names.iter().copied()),
+                    None => self.settings.filters.table(&namespace, &relation_name),
+                };
+                if changed {
+                    tracing::info!(
+                        table = %format!("{namespace}.{relation_name}"),
+                        "table definition changed: reading the catalog again"
+                    );
+                    self.tables = Tables::new(self.catalog.tables(self.settings)?);
+                }
+            }
+            _ => {}
+        }
+        if self.batch.len() >= self.settings.batch_size {
+            self.flush(events).await?;
+        }
+        Ok(())
+    }
+
+    fn position(&self, lsn: u64) -> Position {
+        Position {
+            ts_us: self.transaction.map_or(0, |t| t.ts_us),
+            snapshot: "false",
+            last_commit: self.last_commit,
+            lsn,
+            tx_id: self.transaction.map(|t| t.xid),
+        }
+    }
+
+    fn change(
+        &mut self,
+        table: &Arc<Table>,
+        op: Op,
+        before: Option<&[Cell<'_>]>,
+        after: Option<&[Cell<'_>]>,
+        position: &Position,
+    ) -> Result<()> {
+        let record = self
+            .encoder
+            .change(table, op, before, after, position)
+            .map_err(anyhow::Error::msg)?;
+        self.push(record);
+        Ok(())
+    }
+
+    fn delete(
+        &mut self,
+        table: &Arc<Table>,
+        before: &[Cell<'_>],
+        position: &Position,
+    ) -> Result<()> {
+        if self.skipped('d') {
+            return Ok(());
+        }
+        self.change(table, Op::Delete, Some(before), None, position)?;
+        if self.settings.tombstones && !table.key.is_empty() {
+            let tombstone = self.encoder.tombstone(table, before).map_err(anyhow::Error::msg)?;
+            self.push(tombstone);
+        }
+        Ok(())
+    }
+
+    /// An update; one that changes the primary key is, as in Debezium, a
+    /// delete of the old key (with its tombstone) and a create of the new.
+    fn update(
+        &mut self,
+        table: &Arc<Table>,
+        old: Option<&RowData>,
+        new: &RowData,
+        lsn: u64,
+    ) -> Result<()> {
+        let position = self.position(lsn);
+        let after = cells(table, new);
+        let before = old.map(|old| cells(table, old));
+        if let Some(before) = &before {
+            let key_of = |cells: &[Cell<'_>]| self.encoder.key(table, cells);
+            let old_key = key_of(before).map_err(anyhow::Error::msg)?;
+            if old_key.is_some() && old_key != key_of(&after).map_err(anyhow::Error::msg)? {
+                self.delete(table, before, &position)?;
+                if !self.skipped('c') {
+                    self.change(table, Op::Create, None, Some(&after), &position)?;
+                }
+                return Ok(());
+            }
+        }
+        if self.skipped('u') {
+            return Ok(());
+        }
+        // Under REPLICA IDENTITY DEFAULT, PostgreSQL sends no old row unless
+        // the key changed; Debezium's `before` is then null.
+        self.change(table, Op::Update, before.as_deref(), Some(&after), &position)
+    }
+}

@@ -1,0 +1,627 @@
+//! PostgreSQL column types as Debezium represents them: the Kafka Connect
+//! schema of each column and the conversion of PostgreSQL's text output
+//! (what pgoutput and COPY send) into the JSON value Debezium writes.
+//!
+//! The mapping follows Debezium's PostgreSQL connector with its defaults
+//! (`time.precision.mode=adaptive`, `decimal.handling.mode=precise`,
+//! `binary.handling.mode=bytes`, `interval.handling.mode=numeric`) and the
+//! alternatives for time and decimal handling. Types Debezium leaves out by
+//! default (`include.unknown.datatypes=false`) are [`Kind::from_catalog`]
+//! `None`: the column is left out of events.
+
+use std::io::Write as _;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+
+use super::decimal;
+use super::temporal;
+
+/// How temporal values are represented (`time.precision.mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimePrecision {
+    /// Milliseconds up to precision 3, microseconds above (Debezium's default).
+    Adaptive,
+    /// As adaptive, but `time` is always microseconds.
+    AdaptiveTimeMicroseconds,
+    /// Kafka Connect's own Date, Time and Timestamp (milliseconds).
+    Connect,
+}
+
+/// How NUMERIC, DECIMAL and MONEY values are represented (`decimal.handling.mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecimalHandling {
+    /// Exact: Connect's Decimal (bytes), or Debezium's VariableScaleDecimal.
+    Precise,
+    /// A double.
+    Double,
+    /// The decimal's text.
+    String,
+}
+
+/// The handling modes that change how a column is represented.
+#[derive(Debug, Clone, Copy)]
+pub struct Modes {
+    /// `time.precision.mode`.
+    pub time: TimePrecision,
+    /// `decimal.handling.mode`.
+    pub decimal: DecimalHandling,
+}
+
+/// What a column holds, as far as its event representation goes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    /// boolean, and bit(1).
+    Bool,
+    /// int2.
+    Int16,
+    /// int4.
+    Int32,
+    /// int8 and oid.
+    Int64,
+    /// real.
+    Float32,
+    /// double precision, and decimals in `double` mode.
+    Float64,
+    /// Text kept as is; `name` is the Connect logical type, if any
+    /// (io.debezium.data.Json, Uuid, Xml, Enum).
+    Text {
+        /// The logical type's name.
+        name: Option<&'static str>,
+        /// The enum's labels, for io.debezium.data.Enum.
+        allowed: Option<String>,
+    },
+    /// Decimal text with thousands separators or a currency sign removed (money in string mode).
+    PlainDecimalText,
+    /// bytea.
+    Bytes,
+    /// Connect's Decimal: two's complement of the unscaled value at a fixed scale.
+    Decimal {
+        /// Digits after the point.
+        scale: u32,
+        /// Total digits, when the column declares them.
+        precision: Option<u32>,
+    },
+    /// Debezium's VariableScaleDecimal: a numeric column without a declared scale.
+    VariableDecimal,
+    /// date: days since the epoch.
+    Date {
+        /// Connect's own Date instead of io.debezium.time.Date.
+        connect: bool,
+    },
+    /// time in milliseconds.
+    TimeMillis {
+        /// Connect's own Time instead of io.debezium.time.Time.
+        connect: bool,
+    },
+    /// time in microseconds.
+    TimeMicros,
+    /// timetz, as UTC text.
+    ZonedTime,
+    /// timestamp in milliseconds.
+    TimestampMillis {
+        /// Connect's own Timestamp instead of io.debezium.time.Timestamp.
+        connect: bool,
+    },
+    /// timestamp in microseconds.
+    TimestampMicros,
+    /// timestamptz, as UTC text with this many fraction digits.
+    ZonedTimestamp {
+        /// Digits after the seconds.
+        digits: u32,
+    },
+    /// interval in microseconds (a year is 365.25 days, a month 30.4375).
+    MicroDuration,
+    /// bit(n > 1) and varbit: the bits, little-endian.
+    Bits {
+        /// The declared length.
+        length: i32,
+    },
+    /// point, as Debezium's geometry Point.
+    Point,
+    /// A one-dimensional array of another kind.
+    Array(Box<Kind>),
+}
+
+/// A column's type as the catalog describes it.
+#[derive(Debug, Clone)]
+pub struct CatalogType<'a> {
+    /// The type's OID (a domain's base type).
+    pub oid: u32,
+    /// The type modifier (-1: none).
+    pub typmod: i32,
+    /// For an array type, its element's OID.
+    pub element: Option<u32>,
+    /// For an enum type, its labels in order, comma-separated.
+    pub enum_labels: Option<&'a str>,
+}
+
+impl Kind {
+    /// The representation of a column of this type, or `None` for a type
+    /// Debezium leaves out by default.
+    pub fn from_catalog(ty: &CatalogType<'_>, modes: Modes) -> Option<Kind> {
+        if let Some(labels) = ty.enum_labels {
+            return Some(Kind::Text {
+                name: Some("io.debezium.data.Enum"),
+                allowed: Some(labels.to_owned()),
+            });
+        }
+        if let Some(element) = ty.element {
+            let inner = Kind::from_catalog(
+                &CatalogType {
+                    oid: element,
+                    typmod: ty.typmod,
+                    element: None,
+                    enum_labels: None,
+                },
+                modes,
+            )?;
+            return match inner {
+                Kind::Array(_) | Kind::Point => None,
+                inner => Some(Kind::Array(Box::new(inner))),
+            };
+        }
+        let text = |name| Kind::Text {
+            name: Some(name),
+            allowed: None,
+        };
+        let plain = Kind::Text {
+            name: None,
+            allowed: None,
+        };
+        let connect = modes.time == TimePrecision::Connect;
+        // time and timestamp: the declared precision (-1: 6).
+        let precision = if ty.typmod < 0 { 6 } else { ty.typmod };
+        Some(match ty.oid {
+            16 => Kind::Bool,
+            17 => Kind::Bytes,
+            20 | 26 => Kind::Int64,
+            21 => Kind::Int16,
+            23 => Kind::Int32,
+            700 => Kind::Float32,
+            701 => Kind::Float64,
+            18 | 19 | 25 | 1042 | 1043 | 650 | 869 | 829 | 774 | 3904 | 3906 | 3908 | 3910
+            | 3912 | 3926 => plain,
+            114 | 3802 => text("io.debezium.data.Json"),
+            142 => text("io.debezium.data.Xml"),
+            2950 => text("io.debezium.data.Uuid"),
+            1700 => match modes.decimal {
+                DecimalHandling::Double => Kind::Float64,
+                DecimalHandling::String => plain,
+                DecimalHandling::Precise if ty.typmod < 4 => Kind::VariableDecimal,
+                DecimalHandling::Precise => {
+                    let t = (ty.typmod - 4) as u32;
+                    Kind::Decimal {
+                        scale: t & 0xffff,
+                        precision: Some(t >> 16),
+                    }
+                }
+            },
+            790 => match modes.decimal {
+                DecimalHandling::Double => Kind::Float64,
+                DecimalHandling::String => Kind::PlainDecimalText,
+                DecimalHandling::Precise => Kind::Decimal {
+                    scale: 2,
+                    precision: None,
+                },
+            },
+            1082 => Kind::Date { connect },
+            1083 => match modes.time {
+                TimePrecision::Connect => Kind::TimeMillis { connect: true },
+                TimePrecision::Adaptive if precision <= 3 => Kind::TimeMillis { connect: false },
+                _ => Kind::TimeMicros,
+            },
+            1266 => Kind::ZonedTime,
+            1114 if connect || precision <= 3 => Kind::TimestampMillis { connect },
+            1114 => Kind::TimestampMicros,
+            1184 => Kind::ZonedTimestamp {
+                digits: precision.clamp(0, 6) as u32,
+            },
+            1186 => Kind::MicroDuration,
+            1560 if ty.typmod == 1 => Kind::Bool,
+            1560 | 1562 => Kind::Bits { length: ty.typmod },
+            600 => Kind::Point,
+            _ => return None,
+        })
+    }
+
+    /// Writes this kind's Connect schema fields (everything but `optional`,
+    /// `default` and `field`, which depend on the column), in the order
+    /// Kafka's JsonConverter writes them. `optional` is written by the caller
+    /// between the type's own parts, so this returns two halves: before and
+    /// after `optional`.
+    pub fn schema_parts(&self) -> (String, String) {
+        let logical = |ty: &str, name: &str| {
+            (
+                format!(r#""type":"{ty}""#),
+                format!(r#","name":"{name}","version":1"#),
+            )
+        };
+        match self {
+            Kind::Bool => (r#""type":"boolean""#.into(), String::new()),
+            Kind::Int16 => (r#""type":"int16""#.into(), String::new()),
+            Kind::Int32 => (r#""type":"int32""#.into(), String::new()),
+            Kind::Int64 => (r#""type":"int64""#.into(), String::new()),
+            Kind::Float32 => (r#""type":"float""#.into(), String::new()),
+            Kind::Float64 => (r#""type":"double""#.into(), String::new()),
+            Kind::Bytes => (r#""type":"bytes""#.into(), String::new()),
+            Kind::PlainDecimalText
+            | Kind::Text {
+                name: None,
+                allowed: None,
+            } => (r#""type":"string""#.into(), String::new()),
+            Kind::Text { name, allowed } => {
+                let mut after = String::new();
+                if let Some(name) = name {
+                    after.push_str(&format!(r#","name":"{name}","version":1"#));
+                }
+                if let Some(allowed) = allowed {
+                    after.push_str(&format!(
+                        r#","parameters":{{"allowed":{}}}"#,
+                        serde_json::Value::from(allowed.as_str())
+                    ));
+                }
+                (r#""type":"string""#.into(), after)
+            }
+            Kind::Decimal { scale, precision } => {
+                let mut params = format!(r#""scale":"{scale}""#);
+                if let Some(p) = precision {
+                    params.push_str(&format!(r#","connect.decimal.precision":"{p}""#));
+                }
+                (
+                    r#""type":"bytes""#.into(),
+                    format!(
+                        r#","name":"org.apache.kafka.connect.data.Decimal","version":1,"parameters":{{{params}}}"#
+                    ),
+                )
+            }
+            Kind::VariableDecimal => (
+                r#""type":"struct","fields":[{"type":"int32","optional":false,"field":"scale"},{"type":"bytes","optional":false,"field":"value"}]"#.into(),
+                r#","name":"io.debezium.data.VariableScaleDecimal","version":1,"doc":"Variable scaled decimal""#.into(),
+            ),
+            Kind::Date { connect: false } => logical("int32", "io.debezium.time.Date"),
+            Kind::Date { connect: true } => logical("int32", "org.apache.kafka.connect.data.Date"),
+            Kind::TimeMillis { connect: false } => logical("int32", "io.debezium.time.Time"),
+            Kind::TimeMillis { connect: true } => {
+                logical("int32", "org.apache.kafka.connect.data.Time")
+            }
+            Kind::TimeMicros => logical("int64", "io.debezium.time.MicroTime"),
+            Kind::ZonedTime => logical("string", "io.debezium.time.ZonedTime"),
+            Kind::TimestampMillis { connect: false } => {
+                logical("int64", "io.debezium.time.Timestamp")
+            }
+            Kind::TimestampMillis { connect: true } => {
+                logical("int64", "org.apache.kafka.connect.data.Timestamp")
+            }
+            Kind::TimestampMicros => logical("int64", "io.debezium.time.MicroTimestamp"),
+            Kind::ZonedTimestamp { .. } => logical("string", "io.debezium.time.ZonedTimestamp"),
+            Kind::MicroDuration => logical("int64", "io.debezium.time.MicroDuration"),
+            Kind::Bits { length } => (
+                r#""type":"bytes""#.into(),
+                format!(
+                    r#","name":"io.debezium.data.Bits","version":1,"parameters":{{"length":"{length}"}}"#
+                ),
+            ),
+            Kind::Point => (
+                r#""type":"struct","fields":[{"type":"double","optional":false,"field":"x"},{"type":"double","optional":false,"field":"y"},{"type":"bytes","optional":true,"field":"wkb"},{"type":"int32","optional":true,"field":"srid"}]"#.into(),
+                r#","name":"io.debezium.data.geometry.Point","version":1,"doc":"Geometry (POINT)""#.into(),
+            ),
+            Kind::Array(inner) => {
+                let (head, tail) = inner.schema_parts();
+                (
+                    format!(r#""type":"array","items":{{{head},"optional":true{tail}}}"#),
+                    String::new(),
+                )
+            }
+        }
+    }
+
+    /// Writes the JSON value of PostgreSQL's text output `text` for this kind.
+    pub fn write_value(&self, text: &str, out: &mut Vec<u8>) -> Result<(), String> {
+        let bad = || format!("cannot read {text:?} as {self:?}");
+        match self {
+            Kind::Bool => out.extend_from_slice(match text {
+                "t" | "true" | "1" => b"true",
+                "f" | "false" | "0" => b"false",
+                _ => return Err(bad()),
+            }),
+            Kind::Int16 | Kind::Int32 | Kind::Int64 => {
+                let digits = text.strip_prefix('-').unwrap_or(text);
+                if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(bad());
+                }
+                out.extend_from_slice(text.as_bytes());
+            }
+            Kind::Float32 => match special_float(text) {
+                Some(s) => write_str(s, out),
+                None => {
+                    let v: f32 = text.parse().map_err(|_| bad())?;
+                    write_json(&v, out);
+                }
+            },
+            Kind::Float64 => match special_float(text) {
+                Some(s) => write_str(s, out),
+                None => {
+                    let v: f64 = decimal::strip_money(text).parse().map_err(|_| bad())?;
+                    write_json(&v, out);
+                }
+            },
+            Kind::Text { .. } => write_str(text, out),
+            Kind::PlainDecimalText => write_str(&decimal::strip_money(text), out),
+            Kind::Bytes => {
+                let hex = text.strip_prefix("\\x").ok_or_else(bad)?;
+                write_base64(&decode_hex(hex).ok_or_else(bad)?, out);
+            }
+            Kind::Decimal { scale, .. } => {
+                match decimal::unscaled_bytes(&decimal::strip_money(text), Some(*scale)) {
+                    Some((bytes, _)) => write_base64(&bytes, out),
+                    None if text == "NaN" => out.extend_from_slice(b"null"),
+                    None => return Err(bad()),
+                }
+            }
+            Kind::VariableDecimal => match decimal::unscaled_bytes(text, None) {
+                Some((bytes, scale)) => {
+                    write!(out, r#"{{"scale":{scale},"value":""#).map_err(|_| bad())?;
+                    append_base64(&bytes, out);
+                    out.extend_from_slice(b"\"}");
+                }
+                None if text == "NaN" => out.extend_from_slice(b"null"),
+                None => return Err(bad()),
+            },
+            Kind::Date { .. } => {
+                let days = temporal::date_days(text).ok_or_else(bad)?;
+                write_json(&days, out);
+            }
+            Kind::TimeMillis { .. } => {
+                let micros = temporal::time_micros(text).ok_or_else(bad)?;
+                write_json(&(micros / 1000), out);
+            }
+            Kind::TimeMicros => {
+                let micros = temporal::time_micros(text).ok_or_else(bad)?;
+                write_json(&micros, out);
+            }
+            Kind::ZonedTime => write_str(&temporal::zoned_time(text).ok_or_else(bad)?, out),
+            Kind::TimestampMillis { .. } => {
+                let micros = temporal::timestamp_micros(text).ok_or_else(bad)?;
+                write_json(&micros.div_euclid(1000), out);
+            }
+            Kind::TimestampMicros => {
+                let micros = temporal::timestamp_micros(text).ok_or_else(bad)?;
+                write_json(&micros, out);
+            }
+            Kind::ZonedTimestamp { digits } => {
+                write_str(&temporal::zoned_timestamp(text, *digits).ok_or_else(bad)?, out)
+            }
+            Kind::MicroDuration => {
+                let micros = temporal::interval_micros(text).ok_or_else(bad)?;
+                write_json(&micros, out);
+            }
+            Kind::Bits { .. } => write_base64(&bits_le(text).ok_or_else(bad)?, out),
+            Kind::Point => {
+                let (x, y) = parse_point(text).ok_or_else(bad)?;
+                let mut wkb = Vec::with_capacity(21);
+                wkb.push(1);
+                wkb.extend_from_slice(&1u32.to_le_bytes());
+                wkb.extend_from_slice(&x.to_le_bytes());
+                wkb.extend_from_slice(&y.to_le_bytes());
+                out.extend_from_slice(b"{\"x\":");
+                write_json(&x, out);
+                out.extend_from_slice(b",\"y\":");
+                write_json(&y, out);
+                out.extend_from_slice(b",\"wkb\":");
+                write_base64(&wkb, out);
+                out.extend_from_slice(b",\"srid\":null}");
+            }
+            Kind::Array(inner) => {
+                let elements = parse_array(text).ok_or_else(bad)?;
+                out.push(b'[');
+                for (i, element) in elements.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    match element {
+                        Some(e) => inner.write_value(e, out)?,
+                        None => out.extend_from_slice(b"null"),
+                    }
+                }
+                out.push(b']');
+            }
+        }
+        Ok(())
+    }
+
+    /// The value Debezium puts in a required column that has no value and no
+    /// default (a non-key column of an old row under REPLICA IDENTITY DEFAULT).
+    pub fn zero(&self) -> &'static str {
+        match self {
+            Kind::Bool => "false",
+            Kind::Int16
+            | Kind::Int32
+            | Kind::Int64
+            | Kind::Date { .. }
+            | Kind::TimeMillis { .. }
+            | Kind::TimeMicros
+            | Kind::TimestampMillis { .. }
+            | Kind::TimestampMicros
+            | Kind::MicroDuration => "0",
+            Kind::Float32 | Kind::Float64 => "0.0",
+            Kind::Array(_) => "[]",
+            Kind::Decimal { .. } | Kind::Bytes | Kind::Bits { .. } => "\"\"",
+            Kind::VariableDecimal => r#"{"scale":0,"value":""}"#,
+            Kind::Point => r#"{"x":0.0,"y":0.0,"wkb":null,"srid":null}"#,
+            _ => "\"\"",
+        }
+    }
+
+    /// Debezium's placeholder for a TOASTed value PostgreSQL did not send
+    /// (`unavailable.value.placeholder`), in this kind's representation.
+    pub fn unavailable(&self) -> Option<&'static str> {
+        match self {
+            Kind::Text { .. } | Kind::PlainDecimalText => Some("\"__debezium_unavailable_value\""),
+            Kind::Bytes => Some("\"X19kZWJleml1bV91bmF2YWlsYWJsZV92YWx1ZQ==\""),
+            Kind::Array(inner) if matches!(**inner, Kind::Text { .. }) => {
+                Some("[\"__debezium_unavailable_value\"]")
+            }
+            _ => None,
+        }
+    }
+}
+
+fn append_base64(bytes: &[u8], out: &mut Vec<u8>) {
+    let start = out.len();
+    out.resize(start + base64::encoded_len(bytes.len(), true).unwrap_or(0), 0);
+    let written = BASE64
+        .encode_slice(bytes, &mut out[start..])
+        .unwrap_or_default();
+    out.truncate(start + written);
+}
+
+fn write_base64(bytes: &[u8], out: &mut Vec<u8>) {
+    out.push(b'"');
+    append_base64(bytes, out);
+    out.push(b'"');
+}
+
+/// Writes `s` as a JSON string.
+pub fn write_str(s: &str, out: &mut Vec<u8>) {
+    write_json(s, out);
+}
+
+fn write_json<T: serde::Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) {
+    // Writing numbers and strings to a Vec cannot fail.
+    let _ = serde_json::to_writer(out, value);
+}
+
+fn special_float(text: &str) -> Option<&'static str> {
+    match text {
+        "NaN" => Some("NaN"),
+        "Infinity" => Some("Infinity"),
+        "-Infinity" => Some("-Infinity"),
+        _ => None,
+    }
+}
+
+fn decode_hex(hex: &str) -> Option<Vec<u8>> {
+    let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    let bytes = hex.as_bytes();
+    if bytes.len() % 2 != 0 {
+        return None;
+    }
+    bytes
+        .chunks_exact(2)
+        .map(|pair| Some(digit(pair[0])? << 4 | digit(pair[1])?))
+        .collect()
+}
+
+/// A bit string's value as little-endian bytes without trailing zero bytes
+/// (Java's `BitSet.toByteArray`, which Debezium uses).
+fn bits_le(text: &str) -> Option<Vec<u8>> {
+    let mut bytes = vec![0u8; text.len().div_ceil(8)];
+    for (i, c) in text.bytes().rev().enumerate() {
+        match c {
+            b'1' => bytes[i / 8] |= 1 << (i % 8),
+            b'0' => {}
+            _ => return None,
+        }
+    }
+    while bytes.last() == Some(&0) {
+        bytes.pop();
+    }
+    Some(bytes)
+}
+
+fn parse_point(text: &str) -> Option<(f64, f64)> {
+    let inner = text.strip_prefix('(')?.strip_suffix(')')?;
+    let (x, y) = inner.split_once(',')?;
+    Some((x.trim().parse().ok()?, y.trim().parse().ok()?))
+}
+
+/// The elements of a one-dimensional array in PostgreSQL's text output
+/// (`{1,2,NULL}`, `{"a b","c\"d"}`); `None` elements are NULLs.
+fn parse_array(text: &str) -> Option<Vec<Option<String>>> {
+    let inner = text.strip_prefix('{')?.strip_suffix('}')?;
+    let mut elements = Vec::new();
+    if inner.is_empty() {
+        return Some(elements);
+    }
+    let mut chars = inner.chars().peekable();
+    loop {
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            let mut element = String::new();
+            loop {
+                match chars.next()? {
+                    '\\' => element.push(chars.next()?),
+                    '"' => break,
+                    c => element.push(c),
+                }
+            }
+            elements.push(Some(element));
+        } else {
+            let mut element = String::new();
+            while let Some(&c) = chars.peek() {
+                if c == ',' {
+                    break;
+                }
+                if c == '{' {
+                    return None; // more than one dimension
+                }
+                element.push(c);
+                chars.next();
+            }
+            elements.push((element != "NULL").then_some(element));
+        }
+        match chars.next() {
+            Some(',') => continue,
+            None => return Some(elements),
+            Some(_) => return None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(kind: &Kind, text: &str) -> String {
+        let mut out = Vec::new();
+        kind.write_value(text, &mut out).expect("value converts");
+        String::from_utf8(out).expect("utf-8")
+    }
+
+    #[test]
+    fn bits_are_little_endian_without_trailing_zero_bytes() {
+        let bits = Kind::Bits { length: 12 };
+        assert_eq!(json(&bits, "101000000001"), r#""AQo=""#);
+        assert_eq!(json(&bits, "000000000000"), r#""""#);
+        assert_eq!(json(&bits, "1111111111111111"), r#""//8=""#);
+    }
+
+    #[test]
+    fn arrays_handle_quotes_and_nulls() {
+        let text = Kind::Array(Box::new(Kind::Text {
+            name: None,
+            allowed: None,
+        }));
+        assert_eq!(
+            json(&text, r#"{"with,comma","with\"quote",NULL,plain}"#),
+            r#"["with,comma","with\"quote",null,"plain"]"#
+        );
+        assert_eq!(json(&Kind::Array(Box::new(Kind::Int32)), "{}"), "[]");
+    }
+
+    #[test]
+    fn point_carries_its_well_known_binary() {
+        assert_eq!(
+            json(&Kind::Point, "(1.5,-2.25)"),
+            r#"{"x":1.5,"y":-2.25,"wkb":"AQEAAAAAAAAAAAD4PwAAAAAAAALA","srid":null}"#
+        );
+    }
+
+    #[test]
+    fn floats_keep_their_single_precision_text() {
+        assert_eq!(json(&Kind::Float32, "0.1"), "0.1");
+        assert_eq!(json(&Kind::Float32, "NaN"), r#""NaN""#);
+        assert_eq!(json(&Kind::Float64, "-1.5e+300"), "-1.5e300");
+    }
+}
