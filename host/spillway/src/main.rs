@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::Parser;
-use spillway::cli::{Cli, Command, PluginCommand};
 use spillway::capture::{self, CaptureSettings, StdoutFormat, StdoutSink};
+use spillway::cli::{Cli, Command, PluginCommand};
 use spillway::config::Config;
 use spillway::consume::{self, ConsumeSettings};
 use spillway::forward::{self, ForwardSettings};
@@ -92,7 +92,8 @@ async fn capture_command(path: &Path) -> Result<()> {
                 Some("record") => StdoutFormat::Record,
                 _ => StdoutFormat::Value,
             };
-            let mut sink = StdoutSink::new(std::io::BufWriter::new(std::io::stdout().lock()), format);
+            let mut sink =
+                StdoutSink::new(std::io::BufWriter::new(std::io::stdout().lock()), format);
             capture::run(settings, &mut sink, shutdown_signal()).await?;
         }
         other => anyhow::bail!("debezium.sink.type={other} is not available yet"),

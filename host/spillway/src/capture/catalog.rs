@@ -56,14 +56,25 @@ impl Catalog {
     }
 
     fn rows(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>> {
-        let result = self.connection.exec(sql).with_context(|| format!("query failed: {sql}"))?;
+        let result = self
+            .connection
+            .exec(sql)
+            .with_context(|| format!("query failed: {sql}"))?;
         Ok((0..result.ntuples())
-            .map(|r| (0..result.nfields()).map(|c| result.get_value(r, c)).collect())
+            .map(|r| {
+                (0..result.nfields())
+                    .map(|c| result.get_value(r, c))
+                    .collect()
+            })
             .collect())
     }
 
     fn value(&mut self, sql: &str) -> Result<Option<String>> {
-        Ok(self.rows(sql)?.into_iter().next().and_then(|r| r.into_iter().next().flatten()))
+        Ok(self
+            .rows(sql)?
+            .into_iter()
+            .next()
+            .and_then(|r| r.into_iter().next().flatten()))
     }
 
     /// Checks what capture needs of the server and the user.
@@ -88,7 +99,8 @@ impl Catalog {
                 ident(&self.user)
             );
         }
-        let styles = self.rows("SELECT current_setting('DateStyle'), current_setting('IntervalStyle')")?;
+        let styles =
+            self.rows("SELECT current_setting('DateStyle'), current_setting('IntervalStyle')")?;
         let (date_style, interval_style) = match styles.first().map(Vec::as_slice) {
             Some([Some(d), Some(i)]) => (d.clone(), i.clone()),
             _ => bail!("cannot read DateStyle and IntervalStyle"),
@@ -145,9 +157,12 @@ impl Catalog {
         let mut tables: BTreeMap<u32, Building> = BTreeMap::new();
         for row in rows {
             let get = |i: usize| row.get(i).cloned().flatten();
-            let (Some(oid), Some(schema), Some(name), Some(column)) =
-                (get(0).and_then(|o| o.parse::<u32>().ok()), get(1), get(2), get(6))
-            else {
+            let (Some(oid), Some(schema), Some(name), Some(column)) = (
+                get(0).and_then(|o| o.parse::<u32>().ok()),
+                get(1),
+                get(2),
+                get(6),
+            ) else {
                 continue;
             };
             if !settings.filters.table(&schema, &name) {
@@ -158,7 +173,10 @@ impl Catalog {
                 name: name.clone(),
                 identity: get(3).unwrap_or_default(),
                 readable: get(4).as_deref() == Some("t"),
-                estimate: get(5).and_then(|e| e.parse::<i64>().ok()).unwrap_or(0).max(0) as u64,
+                estimate: get(5)
+                    .and_then(|e| e.parse::<i64>().ok())
+                    .unwrap_or(0)
+                    .max(0) as u64,
                 columns: Vec::new(),
                 key: Vec::new(),
                 unsupported: Vec::new(),
@@ -216,7 +234,13 @@ impl Catalog {
             let key = b.key.into_iter().map(|(_, i)| i).collect();
             captured.push(CatalogTable {
                 oid,
-                table: Arc::new(Table::new(&settings.prefix, b.schema, b.name, b.columns, key)),
+                table: Arc::new(Table::new(
+                    &settings.prefix,
+                    b.schema,
+                    b.name,
+                    b.columns,
+                    key,
+                )),
                 unsupported: b.unsupported,
                 estimated_rows: b.estimate,
                 all_columns: b.all_columns,
@@ -244,7 +268,11 @@ impl Catalog {
 
     /// Makes sure the publication exists (per `publication.autocreate.mode`)
     /// and, in `filtered` mode, that it publishes exactly the captured tables.
-    pub fn ensure_publication(&mut self, settings: &CaptureSettings, tables: &[CatalogTable]) -> Result<()> {
+    pub fn ensure_publication(
+        &mut self,
+        settings: &CaptureSettings,
+        tables: &[CatalogTable],
+    ) -> Result<()> {
         let name = &settings.publication;
         let quoted = ident(name);
         let exists = self
@@ -260,7 +288,9 @@ impl Catalog {
             .join(", ");
         let mode = settings.publication_autocreate.as_str();
         let sql = match (exists, mode) {
-            (true, "filtered") if !list.is_empty() => format!("ALTER PUBLICATION {quoted} SET TABLE {list}"),
+            (true, "filtered") if !list.is_empty() => {
+                format!("ALTER PUBLICATION {quoted} SET TABLE {list}")
+            }
             (true, _) => return Ok(()),
             (false, "disabled") => bail!(
                 "publication '{name}' does not exist and publication.autocreate.mode=disabled: \
@@ -329,7 +359,10 @@ impl Catalog {
     /// Drops the slot (left by an interrupted snapshot).
     pub fn drop_slot(&mut self, name: &str) -> Result<()> {
         self.connection
-            .exec(&format!("SELECT pg_drop_replication_slot({})", literal(name)))
+            .exec(&format!(
+                "SELECT pg_drop_replication_slot({})",
+                literal(name)
+            ))
             .with_context(|| format!("cannot drop replication slot '{name}'"))?;
         Ok(())
     }
@@ -344,7 +377,9 @@ fn explain_connect_error(settings: &CaptureSettings, error: &str) -> anyhow::Err
     let hint = if error.contains("password authentication failed") || error.contains("28P01") {
         "the password is wrong: check debezium.source.database.password (or \
          DEBEZIUM_SOURCE_DATABASE_PASSWORD)"
-    } else if error.contains("does not exist") && error.contains("database") || error.contains("3D000") {
+    } else if error.contains("does not exist") && error.contains("database")
+        || error.contains("3D000")
+    {
         "the database does not exist: check debezium.source.database.dbname"
     } else if error.contains("role") && error.contains("does not exist") {
         "the user does not exist: check debezium.source.database.user"
@@ -364,7 +399,9 @@ fn default_value(kind: &Kind, expression: &str) -> Option<String> {
         return Some(kind.zero().to_owned());
     }
     let literal = if let Some(rest) = expression.strip_prefix('\'') {
-        let end = rest.find("'::").or_else(|| rest.strip_suffix('\'').map(str::len))?;
+        let end = rest
+            .find("'::")
+            .or_else(|| rest.strip_suffix('\'').map(str::len))?;
         rest[..end].replace("''", "'")
     } else {
         let bare = expression.trim_start_matches('(').trim_end_matches(')');

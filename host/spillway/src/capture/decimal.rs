@@ -4,7 +4,9 @@
 /// Removes what money's text output adds to a decimal: a currency sign and
 /// thousands separators (`-$1,234.56` -> `-1234.56`).
 pub fn strip_money(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.bytes().all(|b| b.is_ascii_digit() || b == b'-' || b == b'.' || b == b'e' || b == b'E' || b == b'+') {
+    if text.bytes().all(|b| {
+        b.is_ascii_digit() || b == b'-' || b == b'.' || b == b'e' || b == b'E' || b == b'+'
+    }) {
         return text.into();
     }
     text.chars()
@@ -90,13 +92,19 @@ mod tests {
 
     #[test]
     fn matches_java_big_integer_bytes() {
-        assert_eq!(unscaled_bytes("1234567.891", Some(3)), Some((vec![0x49, 0x96, 0x02, 0xd3], 3)));
+        assert_eq!(
+            unscaled_bytes("1234567.891", Some(3)),
+            Some((vec![0x49, 0x96, 0x02, 0xd3], 3))
+        );
         assert_eq!(unscaled_bytes("0", Some(3)), Some((vec![0], 3)));
         assert_eq!(unscaled_bytes("-0.001", Some(3)), Some((vec![0xff], 3)));
         assert_eq!(unscaled_bytes("1.5", Some(2)), Some((vec![0x00, 0x96], 2)));
         assert_eq!(unscaled_bytes("-128", Some(0)), Some((vec![0x80], 0)));
         assert_eq!(unscaled_bytes("-129", Some(0)), Some((vec![0xff, 0x7f], 0)));
-        assert_eq!(unscaled_bytes("3.14159265358979", None).map(|(_, s)| s), Some(14));
+        assert_eq!(
+            unscaled_bytes("3.14159265358979", None).map(|(_, s)| s),
+            Some(14)
+        );
         assert_eq!(unscaled_bytes("NaN", None), None);
     }
 

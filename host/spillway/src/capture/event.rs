@@ -155,11 +155,21 @@ impl Encoder {
                 .map_or_else(|| "null".to_owned(), |l| format!("\"{l}\"")),
             p.lsn
         );
-        let _ = write!(out, r#","ts_ms":{},"snapshot":"{}","db":"#, p.ts_us / 1000, p.snapshot);
+        let _ = write!(
+            out,
+            r#","ts_ms":{},"snapshot":"{}","db":"#,
+            p.ts_us / 1000,
+            p.snapshot
+        );
         write_str(&self.database, out);
         out.extend_from_slice(br#","sequence":"#);
         write_str(&sequence, out);
-        let _ = write!(out, r#","ts_us":{},"ts_ns":{},"schema":"#, p.ts_us, p.ts_us * 1000);
+        let _ = write!(
+            out,
+            r#","ts_us":{},"ts_ns":{},"schema":"#,
+            p.ts_us,
+            p.ts_us * 1000
+        );
         write_str(&table.schema, out);
         out.extend_from_slice(br#","table":"#);
         write_str(&table.name, out);

@@ -132,7 +132,9 @@ impl CaptureSettings {
                 .collect()
         };
         let number = |key: &str| config.get_u64(key).map(Option::unwrap_or_default);
-        let port = config.get_u64("debezium.source.database.port")?.unwrap_or(5432);
+        let port = config
+            .get_u64("debezium.source.database.port")?
+            .unwrap_or(5432);
         let skipped = text("debezium.source.skipped.operations");
         let skipped = match skipped.as_str() {
             "none" | "" => Vec::new(),

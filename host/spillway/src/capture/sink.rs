@@ -56,6 +56,8 @@ impl<W: Write> Sink for StdoutSink<W> {
             }
             self.out.write_all(b"\n")?;
         }
-        self.out.flush().context("cannot write events to standard output")
+        self.out
+            .flush()
+            .context("cannot write events to standard output")
     }
 }

@@ -11,11 +11,11 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result, bail};
 use pg_walstream::{LogicalReplicationStream, SnapshotOutcome, SnapshotRow};
 
+use super::Tables;
 use super::catalog::Catalog;
 use super::event::{Encoder, Op, Position, Record, cells};
 use super::settings::CaptureSettings;
 use super::sink::Sink;
-use super::Tables;
 
 /// Copies the captured tables through a new slot's exported snapshot and
 /// writes them to `sink`; returns the stream, ready to start where the
@@ -28,7 +28,11 @@ pub async fn run<S: Sink>(
     encoder: &Encoder,
     sink: &mut S,
 ) -> Result<(LogicalReplicationStream, u64, String)> {
-    let mut snapshot = match stream.snapshot().await.context("cannot create the slot and its snapshot")? {
+    let mut snapshot = match stream
+        .snapshot()
+        .await
+        .context("cannot create the slot and its snapshot")?
+    {
         SnapshotOutcome::Available(snapshot) => snapshot,
         SnapshotOutcome::Unavailable(_) => bail!(
             "replication slot '{}' appeared while capture was starting: is another capture \
@@ -157,11 +161,23 @@ impl<'a> Progress<'a> {
 
     fn log(&self, finished: bool) {
         let Some(oid) = self.current else { return };
-        let Some(table) = self.tables.get(oid) else { return };
-        let estimate = self.tables.estimates.get(&oid).copied().unwrap_or(0).max(self.rows);
+        let Some(table) = self.tables.get(oid) else {
+            return;
+        };
+        let estimate = self
+            .tables
+            .estimates
+            .get(&oid)
+            .copied()
+            .unwrap_or(0)
+            .max(self.rows);
         let seconds = self.started.elapsed().as_secs_f64().max(0.001);
         let rate = self.rows as f64 / seconds;
-        let left = if rate > 0.0 { (estimate - self.rows) as f64 / rate } else { 0.0 };
+        let left = if rate > 0.0 {
+            (estimate - self.rows) as f64 / rate
+        } else {
+            0.0
+        };
         tracing::info!(
             table = %format!("{}.{}", table.schema, table.name),
             rows = self.rows,

@@ -26,7 +26,9 @@ pub struct State {
 impl State {
     /// The state kept in `file`.
     pub fn new(file: &Path) -> Self {
-        State { file: file.to_owned() }
+        State {
+            file: file.to_owned(),
+        }
     }
 
     /// Whether the snapshot of `slot` in `database` is recorded as complete.
@@ -34,7 +36,9 @@ impl State {
         let text = match std::fs::read_to_string(&self.file) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", self.file.display())),
+            Err(e) => {
+                return Err(e).with_context(|| format!("cannot read {}", self.file.display()));
+            }
         };
         let completed: Completed = serde_json::from_str(&text)
             .with_context(|| format!("{} is not a capture state file", self.file.display()))?;

@@ -16,14 +16,16 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use futures_util::StreamExt;
-use pg_walstream::{CancellationToken, ChangeEvent, EventStream, EventType, LogicalReplicationStream, RowData};
+use pg_walstream::{
+    CancellationToken, ChangeEvent, EventStream, EventType, LogicalReplicationStream, RowData,
+};
 
+use super::Tables;
 use super::catalog::Catalog;
 use super::event::{Encoder, Op, Position, Record, cells};
 use super::settings::CaptureSettings;
 use super::sink::Sink;
 use super::table::{Cell, Table};
-use super::Tables;
 
 /// The transaction being read.
 #[derive(Clone, Copy)]
@@ -46,7 +48,7 @@ pub struct Streaming<'a> {
 struct Streamer<'a, S: Sink> {
     settings: &'a CaptureSettings,
     tables: Tables,
-    catalog: Catalog,
+    catalog: Option<Catalog>,
     encoder: &'a Encoder,
     last_heartbeat: Instant,
     sink: &'a mut S,
@@ -77,7 +79,7 @@ pub async fn run<S: Sink, F: Future<Output = ()>>(
     let mut streamer = Streamer {
         settings,
         tables: context.tables,
-        catalog: context.catalog,
+        catalog: Some(context.catalog),
         encoder: context.encoder,
         last_heartbeat: Instant::now(),
         sink,
@@ -89,9 +91,9 @@ pub async fn run<S: Sink, F: Future<Output = ()>>(
         written: 0,
     };
     loop {
-        let wait = streamer
-            .oldest
-            .map_or(Duration::from_secs(1), |t| settings.batch_window.saturating_sub(t.elapsed()));
+        let wait = streamer.oldest.map_or(Duration::from_secs(1), |t| {
+            settings.batch_window.saturating_sub(t.elapsed())
+        });
         let next = tokio::select! {
             () = shutdown.as_mut() => break,
             next = tokio::time::timeout(wait, events.next()) => next,
@@ -101,7 +103,7 @@ pub async fn run<S: Sink, F: Future<Output = ()>>(
             Err(_) => {
                 if streamer.last_heartbeat.elapsed() >= settings.heartbeat_interval {
                     streamer.last_heartbeat = Instant::now();
-                    streamer.catalog.heartbeat()?;
+                    streamer.heartbeat();
                 }
             }
             Ok(None) => bail!("the replication stream ended"),
@@ -131,6 +133,31 @@ impl<S: Sink> Streamer<'_, S> {
         Ok(())
     }
 
+    /// Writes a heartbeat message; a failure (PostgreSQL restarting) is
+    /// logged and the connection opened again at the next heartbeat.
+    fn heartbeat(&mut self) {
+        let result = match &mut self.catalog {
+            Some(catalog) => catalog.heartbeat(),
+            None => Catalog::connect(self.settings).and_then(|mut catalog| {
+                catalog.heartbeat()?;
+                self.catalog = Some(catalog);
+                Ok(())
+            }),
+        };
+        if let Err(e) = result {
+            tracing::warn!("heartbeat failed, will try again: {e:#}");
+            self.catalog = None;
+        }
+    }
+
+    /// The catalog connection, opened again if it was lost.
+    fn catalog(&mut self) -> Result<&mut Catalog> {
+        if self.catalog.is_none() {
+            self.catalog = Some(Catalog::connect(self.settings)?);
+        }
+        Ok(self.catalog.as_mut().expect("just connected"))
+    }
+
     fn push(&mut self, record: Record) {
         self.oldest.get_or_insert_with(Instant::now);
         self.batch.push(record);
@@ -154,7 +181,9 @@ impl<S: Sink> Streamer<'_, S> {
                 });
             }
             EventType::Commit {
-                commit_lsn, end_lsn, ..
+                commit_lsn,
+                end_lsn,
+                ..
             } => {
                 self.transaction = None;
                 self.last_commit = Some(commit_lsn.value());
@@ -228,7 +257,8 @@ impl<S: Sink> Streamer<'_, S> {
                         table = %format!("{namespace}.{relation_name}"),
                         "table definition changed: reading the catalog again"
                     );
-                    self.tables = Tables::new(self.catalog.tables(self.settings)?);
+                    let settings = self.settings;
+                    self.tables = Tables::new(self.catalog()?.tables(settings)?);
                 }
             }
             _ => {}
@@ -276,7 +306,10 @@ impl<S: Sink> Streamer<'_, S> {
         }
         self.change(table, Op::Delete, Some(before), None, position)?;
         if self.settings.tombstones && !table.key.is_empty() {
-            let tombstone = self.encoder.tombstone(table, before).map_err(anyhow::Error::msg)?;
+            let tombstone = self
+                .encoder
+                .tombstone(table, before)
+                .map_err(anyhow::Error::msg)?;
             self.push(tombstone);
         }
         Ok(())
@@ -310,6 +343,12 @@ impl<S: Sink> Streamer<'_, S> {
         }
         // Under REPLICA IDENTITY DEFAULT, PostgreSQL sends no old row unless
         // the key changed; Debezium's `before` is then null.
-        self.change(table, Op::Update, before.as_deref(), Some(&after), &position)
+        self.change(
+            table,
+            Op::Update,
+            before.as_deref(),
+            Some(&after),
+            &position,
+        )
     }
 }

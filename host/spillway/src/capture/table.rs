@@ -108,7 +108,12 @@ impl Table {
     /// Writes the row `cells` (one per column) as the Value struct's JSON.
     /// `toasted` says whether absent cells are unchanged TOAST values (a new
     /// row) rather than columns an old row does not carry.
-    pub fn write_row(&self, cells: &[Cell<'_>], toasted: bool, out: &mut Vec<u8>) -> Result<(), String> {
+    pub fn write_row(
+        &self,
+        cells: &[Cell<'_>],
+        toasted: bool,
+        out: &mut Vec<u8>,
+    ) -> Result<(), String> {
         self.write_struct(0..self.columns.len(), cells, toasted, out)
     }
 

@@ -157,14 +157,23 @@ mod tests {
     fn dates_and_timestamps_count_from_the_epoch() {
         assert_eq!(date_days("2024-02-29"), Some(19782));
         assert_eq!(date_days("1900-01-01"), Some(-25567));
-        assert_eq!(timestamp_micros("2024-02-29 13:45:30.654321"), Some(1_709_214_330_654_321));
-        assert_eq!(timestamp_micros("1900-01-01 00:00:00.000001"), Some(-2_208_988_799_999_999));
+        assert_eq!(
+            timestamp_micros("2024-02-29 13:45:30.654321"),
+            Some(1_709_214_330_654_321)
+        );
+        assert_eq!(
+            timestamp_micros("1900-01-01 00:00:00.000001"),
+            Some(-2_208_988_799_999_999)
+        );
     }
 
     #[test]
     fn zoned_values_are_utc() {
         assert_eq!(zoned_time("13:45:30+02").as_deref(), Some("11:45:30Z"));
-        assert_eq!(zoned_time("23:59:59.999999-11:30").as_deref(), Some("11:29:59.999999Z"));
+        assert_eq!(
+            zoned_time("23:59:59.999999-11:30").as_deref(),
+            Some("11:29:59.999999Z")
+        );
         assert_eq!(
             zoned_timestamp("2024-02-29 13:45:30.5+05:30", 6).as_deref(),
             Some("2024-02-29T08:15:30.500000Z")
@@ -173,7 +182,10 @@ mod tests {
 
     #[test]
     fn intervals_use_average_months_and_years() {
-        assert_eq!(interval_micros("1 year 2 mons 3 days 04:05:06.789"), Some(37_091_106_789_000));
+        assert_eq!(
+            interval_micros("1 year 2 mons 3 days 04:05:06.789"),
+            Some(37_091_106_789_000)
+        );
         assert_eq!(interval_micros("-1 days -00:00:01"), Some(-86_401_000_000));
         assert_eq!(interval_micros("00:00:00"), Some(0));
     }

@@ -389,9 +389,10 @@ impl Kind {
                 let micros = temporal::timestamp_micros(text).ok_or_else(bad)?;
                 write_json(&micros, out);
             }
-            Kind::ZonedTimestamp { digits } => {
-                write_str(&temporal::zoned_timestamp(text, *digits).ok_or_else(bad)?, out)
-            }
+            Kind::ZonedTimestamp { digits } => write_str(
+                &temporal::zoned_timestamp(text, *digits).ok_or_else(bad)?,
+                out,
+            ),
             Kind::MicroDuration => {
                 let micros = temporal::interval_micros(text).ok_or_else(bad)?;
                 write_json(&micros, out);
@@ -469,7 +470,10 @@ impl Kind {
 
 fn append_base64(bytes: &[u8], out: &mut Vec<u8>) {
     let start = out.len();
-    out.resize(start + base64::encoded_len(bytes.len(), true).unwrap_or(0), 0);
+    out.resize(
+        start + base64::encoded_len(bytes.len(), true).unwrap_or(0),
+        0,
+    );
     let written = BASE64
         .encode_slice(bytes, &mut out[start..])
         .unwrap_or_default();
@@ -504,7 +508,7 @@ fn special_float(text: &str) -> Option<&'static str> {
 fn decode_hex(hex: &str) -> Option<Vec<u8>> {
     let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
     let bytes = hex.as_bytes();
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return None;
     }
     bytes

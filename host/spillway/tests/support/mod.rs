@@ -2,6 +2,8 @@
 
 #![allow(dead_code, reason = "each test file uses a part")]
 
+pub mod postgres;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -23,6 +25,17 @@ impl Spillway {
         dir: &Path,
         keep: Option<tempfile::TempDir>,
     ) -> Self {
+        Self::start_with_output(command, config, dir, keep, None)
+    }
+
+    /// As [`Spillway::start`], with standard output appended to `stdout`.
+    pub fn start_with_output(
+        command: &str,
+        config: &Path,
+        dir: &Path,
+        keep: Option<tempfile::TempDir>,
+        stdout: Option<&Path>,
+    ) -> Self {
         static RUNS: AtomicUsize = AtomicUsize::new(0);
         let log = dir.join(format!(
             "{command}-{}.log",
@@ -33,7 +46,16 @@ impl Spillway {
             .arg(config)
             .env("RUST_LOG", "info")
             .env("SPILLWAY_PLUGINS_CACHE_DIR", "none")
-            .stdout(Stdio::null())
+            .stdout(match stdout {
+                Some(path) => Stdio::from(
+                    std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(path)
+                        .expect("output file"),
+                ),
+                None => Stdio::null(),
+            })
             .stderr(std::fs::File::create(&log).expect("log file"))
             .spawn()
             .expect("start spillway");

@@ -1,0 +1,304 @@
+//! `spillway capture` against a real PostgreSQL (wal_level=logical, started by
+//! scripts/test), with the stdout sink writing key and value per line.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use support::Spillway;
+use support::postgres::{
+    Database, records, start_capture, wait_for_every_id, wait_for_records, write_rows,
+};
+
+mod support;
+
+fn golden(file: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/golden")
+        .join(file)
+}
+
+/// Fields whose values must differ between two captures (times of the
+/// capture, positions in the WAL, the writer's version): compared by type.
+const BY_TYPE: &[&str] = &[
+    "ts_ms", "ts_us", "ts_ns", "version", "sequence", "lsn", "txId",
+];
+
+/// Every difference between Debezium's record `expected` and ours, by path.
+fn differences(expected: &Value, actual: &Value, path: &str, out: &mut Vec<String>) {
+    let kind = |v: &Value| match v {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    let last = path.rsplit('/').next().unwrap_or_default();
+    if BY_TYPE.contains(&last) && !path.contains("/schema/") {
+        if kind(expected) != kind(actual) {
+            out.push(format!("{path}: {expected} vs {actual} (types differ)"));
+        }
+        return;
+    }
+    match (expected, actual) {
+        (Value::Object(e), Value::Object(a)) => {
+            for (k, v) in e {
+                match a.get(k) {
+                    Some(w) => differences(v, w, &format!("{path}/{k}"), out),
+                    None => out.push(format!("{path}/{k}: missing")),
+                }
+            }
+            for k in a.keys().filter(|k| !e.contains_key(*k)) {
+                out.push(format!("{path}/{k}: not in Debezium's"));
+            }
+        }
+        (Value::Array(e), Value::Array(a)) if e.len() == a.len() => {
+            for (i, (v, w)) in e.iter().zip(a).enumerate() {
+                differences(v, w, &format!("{path}/{i}"), out);
+            }
+        }
+        (Value::Number(e), Value::Number(a)) if e.as_f64() == a.as_f64() => {}
+        (e, a) if e == a => {}
+        (e, a) => out.push(format!("{path}: Debezium {e} vs Spillway {a}")),
+    }
+}
+
+/// The golden test: the database of tests/golden/schema.sql snapshotted and
+/// tests/golden/stream.sql streamed give, record by record and field by
+/// field, what Debezium 3.6 emitted for the same (tests/golden/debezium.jsonl).
+#[test]
+fn events_match_what_debezium_emits() {
+    // Named as in scripts/golden/record.py, so names in events match.
+    let db = Database::create("golden");
+    db.sql_file(&golden("schema.sql"));
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().join("events.jsonl");
+    let config = db.config(
+        dir.path(),
+        "capture_golden",
+        "debezium.source.topic.prefix=golden\n\
+         debezium.source.schema.include.list=golden\n\
+         debezium.source.column.exclude.list=golden.products.modified_at\n\
+         debezium.source.skipped.operations=none",
+    );
+    let expected: Vec<Value> = std::fs::read_to_string(golden("debezium.jsonl"))
+        .expect("golden records")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    let snapshot_rows = expected
+        .iter()
+        .filter(|r| r["value"]["payload"]["op"] == "r")
+        .count();
+
+    let mut capture = start_capture(&config, &dir, &out);
+    wait_for_records(&out, snapshot_rows);
+    capture.wait_for("streaming", 1);
+    db.sql_file(&golden("stream.sql"));
+    let actual = wait_for_records(&out, expected.len());
+    std::thread::sleep(Duration::from_secs(1));
+    let actual_all = records(&out);
+    capture.terminate();
+    assert_eq!(
+        actual_all.len(),
+        expected.len(),
+        "as many records as Debezium"
+    );
+
+    let mut found = Vec::new();
+    for (i, (e, a)) in expected.iter().zip(&actual).enumerate() {
+        differences(e, a, &format!("/{i}"), &mut found);
+    }
+    assert!(
+        found.is_empty(),
+        "differences from Debezium:\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn include_and_exclude_lists_choose_tables_and_columns() {
+    let db = Database::create("capture_lists");
+    db.sql(
+        "CREATE TABLE kept (id int PRIMARY KEY, secret text, note text);
+         CREATE TABLE dropped (id int PRIMARY KEY);
+         INSERT INTO kept VALUES (1, 's', 'n'); INSERT INTO dropped VALUES (1);",
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().join("events.jsonl");
+    let config = db.config(
+        dir.path(),
+        "capture_lists",
+        "debezium.source.table.include.list=public\\.KEPT\n\
+         debezium.source.column.exclude.list=public.kept.secret",
+    );
+    let mut capture = start_capture(&config, &dir, &out);
+    capture.wait_for("streaming", 1);
+    db.sql("INSERT INTO dropped VALUES (2); INSERT INTO kept VALUES (2, 's', 'n');");
+    let got = wait_for_records(&out, 2);
+    std::thread::sleep(Duration::from_millis(500));
+    capture.terminate();
+    let got_all = records(&out);
+    assert_eq!(got_all.len(), 2, "only the included table: {got:?}");
+    assert!(got.iter().all(|r| r["destination"] == "test.public.kept"));
+    for record in &got {
+        let after = &record["value"]["payload"]["after"];
+        assert_eq!(after["note"], "n");
+        assert!(
+            after.get("secret").is_none(),
+            "excluded column left out: {after}"
+        );
+        let fields = record["value"]["schema"]["fields"][1]["fields"].to_string();
+        assert!(!fields.contains("secret"), "excluded from the schema too");
+    }
+}
+
+#[test]
+fn kill_9_while_streaming_loses_nothing() {
+    let db = Database::create("capture_kill_stream");
+    db.sql("CREATE TABLE t (id int PRIMARY KEY, note text)");
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().join("events.jsonl");
+    let config = db.config(
+        dir.path(),
+        "capture_kill_stream",
+        "spillway.capture.batch.size=64",
+    );
+    let mut capture = start_capture(&config, &dir, &out);
+    capture.wait_for("streaming", 1);
+    let writer = write_rows(&db.name, 1, 3000);
+    wait_for_records(&out, 500);
+    capture.kill_9();
+    let mut capture = start_capture(&config, &dir, &out);
+    writer.join().expect("writer");
+    wait_for_every_id(&out, "c", 1..3001);
+    capture.wait_for("streaming", 1);
+    capture.terminate();
+}
+
+#[test]
+fn kill_9_during_the_snapshot_snapshots_again() {
+    let db = Database::create("capture_kill_snapshot");
+    db.sql(
+        "CREATE TABLE t (id int PRIMARY KEY, note text);
+         INSERT INTO t SELECT g, repeat('x', 200) FROM generate_series(1, 200000) g;",
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().join("events.jsonl");
+    let config = db.config(
+        dir.path(),
+        "capture_kill_snapshot",
+        "spillway.capture.batch.size=16\nspillway.capture.progress.interval.ms=100",
+    );
+    let mut capture = start_capture(&config, &dir, &out);
+    capture.wait_for("snapshot progress", 1);
+    capture.kill_9();
+    let copied = records(&out).len();
+    assert!(
+        copied < 200_000,
+        "killed before the snapshot finished ({copied} rows)"
+    );
+    // A change made between the two runs must arrive too.
+    db.sql("INSERT INTO t VALUES (200001, 'late')");
+    let mut capture = start_capture(&config, &dir, &out);
+    capture.wait_for("streaming", 1);
+    let log = capture.log();
+    assert!(log.contains("dropping it and snapshotting again"), "{log}");
+    wait_for_every_id(&out, "r", 1..200_002);
+    capture.terminate();
+}
+
+#[test]
+fn an_idle_slot_keeps_advancing() {
+    let db = Database::create("capture_idle");
+    db.sql("CREATE TABLE t (id int PRIMARY KEY); CREATE TABLE busy (id serial PRIMARY KEY)");
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().join("events.jsonl");
+    let config = db.config(
+        dir.path(),
+        "capture_idle",
+        "debezium.source.table.include.list=public.t\n\
+         debezium.source.publication.autocreate.mode=filtered\n\
+         spillway.capture.heartbeat.interval.ms=200",
+    );
+    let mut capture = start_capture(&config, &dir, &out);
+    capture.wait_for("streaming", 1);
+    let first = db.confirmed_lsn("capture_idle").expect("slot");
+    // WAL written by a table capture does not read.
+    db.sql("INSERT INTO busy SELECT FROM generate_series(1, 10000)");
+    let written = db
+        .sql("SELECT pg_current_wal_lsn() - '0/0'")
+        .trim()
+        .parse::<u64>()
+        .expect("lsn");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while db.confirmed_lsn("capture_idle").unwrap_or(0) < written {
+        assert!(
+            Instant::now() < deadline,
+            "slot stayed at {first}, WAL is at {written}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    capture.terminate();
+}
+
+/// Runs capture expecting it to fail at start; returns its log.
+fn failing_start(config: &Path, dir: &tempfile::TempDir) -> String {
+    let mut capture = Spillway::start("capture", config, dir.path(), None);
+    let status = capture.exit_status();
+    assert!(!status.success(), "capture should refuse to start");
+    capture.log()
+}
+
+#[test]
+fn setup_errors_say_how_to_fix_them() {
+    let db = Database::create("capture_errors");
+    let dir = tempfile::tempdir().expect("dir");
+    let config = db.config(dir.path(), "capture_errors", "");
+    let text = std::fs::read_to_string(&config).expect("config");
+
+    let wrong_password = dir.path().join("password.properties");
+    std::fs::write(&wrong_password, text.replace("password=", "password=wrong")).expect("write");
+    assert!(failing_start(&wrong_password, &dir).contains("debezium.source.database.password"));
+
+    let missing_db = dir.path().join("db.properties");
+    std::fs::write(
+        &missing_db,
+        text.replace("dbname=capture_errors", "dbname=nowhere"),
+    )
+    .expect("write");
+    assert!(failing_start(&missing_db, &dir).contains("debezium.source.database.dbname"));
+
+    db.sql(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'no_replication') THEN \
+         CREATE ROLE no_replication LOGIN PASSWORD 'pw'; END IF; END $$",
+    );
+    let user = dir.path().join("user.properties");
+    let user_text = text
+        .lines()
+        .map(|l| match l.split_once('=') {
+            Some(("debezium.source.database.user", _)) => {
+                "debezium.source.database.user=no_replication".to_owned()
+            }
+            Some(("debezium.source.database.password", _)) => {
+                "debezium.source.database.password=pw".to_owned()
+            }
+            _ => l.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&user, user_text).expect("write");
+    let log = failing_start(&user, &dir);
+    assert!(
+        log.contains(r#"ALTER ROLE "no_replication" REPLICATION"#),
+        "{log}"
+    );
+
+    db.sql("CREATE TABLE no_key (a int); ALTER TABLE no_key REPLICA IDENTITY NOTHING");
+    let log = failing_start(&config, &dir);
+    assert!(
+        log.contains(r#""public"."no_key""#) && log.contains("REPLICA IDENTITY FULL"),
+        "{log}"
+    );
+}
