@@ -132,6 +132,15 @@ impl CaptureSettings {
                 .collect()
         };
         let number = |key: &str| config.get_u64(key).map(Option::unwrap_or_default);
+        if text("debezium.source.provide.transaction.metadata").eq_ignore_ascii_case("true") {
+            return Err(ConfigError::Invalid {
+                key: "debezium.source.provide.transaction.metadata".to_owned(),
+                value: "true".to_owned(),
+                reason: "transaction metadata is not supported yet; remove the key or set it \
+                         to false"
+                    .to_owned(),
+            });
+        }
         let port = config
             .get_u64("debezium.source.database.port")?
             .unwrap_or(5432);

@@ -172,13 +172,15 @@ pub static KEYS: &[Key] = &[
         "debezium.source.heartbeat.interval.ms",
         Some("0"),
         NUMBER,
-        "How often to emit heartbeats (0: never).",
+        "Accepted; Spillway writes no heartbeat records (its slot advances through \
+         spillway.capture.heartbeat.interval.ms).",
     ),
     key(
         "debezium.source.provide.transaction.metadata",
         Some("false"),
         FLAG,
-        "Whether to emit transaction boundary events and the `transaction` block.",
+        "Whether to emit transaction boundary events and the `transaction` block; \
+         `true` is not supported yet and refused at start.",
     ),
     key(
         "debezium.source.time.precision.mode",
