@@ -21,6 +21,23 @@ pub async fn sdk_config(config: &Config) -> SdkConfig {
     loader.load().await
 }
 
+/// The Kinesis sink's configuration: Debezium's `debezium.sink.kinesis.region`,
+/// `.endpoint` and `.credentials.profile` when set, else as [`sdk_config`].
+pub async fn kinesis_sdk_config(config: &Config) -> SdkConfig {
+    let set = |key: &str| config.get(key).filter(|v| !v.is_empty()).map(str::to_owned);
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(profile) = set("debezium.sink.kinesis.credentials.profile") {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = set("debezium.sink.kinesis.region").or(set("spillway.aws.region")) {
+        loader = loader.region(Region::new(region));
+    }
+    if let Some(endpoint) = set("debezium.sink.kinesis.endpoint").or(set("spillway.aws.endpoint")) {
+        loader = loader.endpoint_url(endpoint);
+    }
+    loader.load().await
+}
+
 /// An SQS queue's URL: `queue` as is when it is a URL, else looked up by name,
 /// with an error that names the queue and the configuration `key` naming it.
 pub async fn queue_url(

@@ -6,7 +6,9 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::Parser;
-use spillway::capture::{self, CaptureSettings, StdoutFormat, StdoutSink};
+use spillway::capture::{
+    self, CaptureSettings, KinesisSettings, KinesisSink, StdoutFormat, StdoutSink,
+};
 use spillway::cli::{Cli, Command, PluginCommand};
 use spillway::config::Config;
 use spillway::consume::{self, ConsumeSettings};
@@ -14,6 +16,7 @@ use spillway::forward::{self, ForwardSettings};
 use spillway::plugins::{self, Kind};
 use spillway::{aws, plugin_test};
 use spillway_plugin::consumer::Consumer;
+use spillway_plugin::mapper::Mapper;
 use spillway_plugin::transformer::Transformer;
 use spillway_plugin::{Code, Runtime};
 
@@ -96,7 +99,19 @@ async fn capture_command(path: &Path) -> Result<()> {
                 StdoutSink::new(std::io::BufWriter::new(std::io::stdout().lock()), format);
             capture::run(settings, &mut sink, shutdown_signal()).await?;
         }
-        other => anyhow::bail!("debezium.sink.type={other} is not available yet"),
+        _ => {
+            let runtime = Runtime::new(&plugins::runtime_options(&config))?;
+            let mapper = Mapper::load(&runtime, plugins::spec(&config, Kind::Mapper)?)?;
+            let client = aws_sdk_kinesis::Client::new(&aws::kinesis_sdk_config(&config).await);
+            let mut sink = KinesisSink::new(
+                client,
+                mapper.worker(),
+                KinesisSettings::from_config(&config)?,
+                &settings.prefix,
+                &settings.database,
+            );
+            capture::run(settings, &mut sink, shutdown_signal()).await?;
+        }
     }
     Ok(())
 }

@@ -11,7 +11,7 @@
 //!   snapshot so that it meets the stream without gap or overlap; [`state`]:
 //!   the record that it completed;
 //! - [`stream`]: streaming, batching and acknowledgement; [`sink`]: where
-//!   events go.
+//!   events go: [`kinesis`] or standard output.
 //!
 //! Delivery: the slot's confirmed position is the offset. Capture tells
 //! PostgreSQL a commit's LSN only once the sink has stored every event up to
@@ -21,6 +21,7 @@
 mod catalog;
 mod decimal;
 mod event;
+mod kinesis;
 mod settings;
 mod sink;
 mod snapshot;
@@ -39,6 +40,7 @@ use anyhow::{Context, Result, bail};
 use pg_walstream::{LogicalReplicationStream, ReplicationStreamConfig, RetryConfig};
 
 pub use event::{Record, VERSION};
+pub use kinesis::{KinesisSettings, KinesisSink, Oversize};
 pub use settings::{CaptureSettings, SnapshotMode};
 pub use sink::{Sink, StdoutFormat, StdoutSink};
 pub use table::Table;

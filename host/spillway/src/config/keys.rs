@@ -261,6 +261,27 @@ pub static KEYS: &[Key] = &[
         doc: "How often snapshot progress (rows copied, rate, time left) is logged.",
     },
     Key {
+        name: "spillway.kinesis.auto.create.streams",
+        default: Some("false"),
+        value: Value::Flag,
+        doc: "Whether the Kinesis sink creates a missing stream (one shard) instead of \
+              stopping with an error that names it.",
+    },
+    Key {
+        name: "spillway.kinesis.oversize",
+        default: Some("fail"),
+        value: Value::OneOf(&["fail", "skip", "dead-letter"]),
+        doc: "What the Kinesis sink does with an event over Kinesis' 1 MiB: stop with an error, \
+              skip it with a warning, or describe it in the dead-letter stream.",
+    },
+    Key {
+        name: "spillway.kinesis.dead.letter.stream",
+        default: None,
+        value: Value::Text,
+        doc: "With spillway.kinesis.oversize=dead-letter: the stream that receives a \
+              description of each oversized event (topic, key, size).",
+    },
+    Key {
         name: "spillway.stdout.format",
         default: Some("value"),
         value: Value::OneOf(&["value", "record"]),
