@@ -184,7 +184,10 @@ impl KinesisSink {
                 }
                 self.create_stream(name).await
             }
-            Err(e) => Err(anyhow::Error::new(e).context(format!("cannot describe Kinesis stream '{name}'"))),
+            Err(e) => {
+                Err(anyhow::Error::new(e)
+                    .context(format!("cannot describe Kinesis stream '{name}'")))
+            }
         }
     }
 
@@ -314,7 +317,12 @@ fn partition_key(key: &[u8]) -> String {
 
 /// Writes `entries` to `stream` in calls within Kinesis' limits, one after
 /// another, each retried until every record is stored.
-async fn put_in_order(client: &Client, stream: &str, entries: &[Entry], batch_size: usize) -> Result<()> {
+async fn put_in_order(
+    client: &Client,
+    stream: &str,
+    entries: &[Entry],
+    batch_size: usize,
+) -> Result<()> {
     let mut start = 0;
     while start < entries.len() {
         let mut end = start;
@@ -353,20 +361,34 @@ async fn put_until_stored(client: &Client, stream: &str, mut pending: Vec<Entry>
             .await;
         let failed: Vec<bool> = match response {
             Ok(output) if output.failed_record_count().unwrap_or(0) == 0 => return Ok(()),
-            Ok(output) => output.records().iter().map(|r| r.error_code().is_some()).collect(),
+            Ok(output) => output
+                .records()
+                .iter()
+                .map(|r| r.error_code().is_some())
+                .collect(),
             Err(e) => {
                 if let Some(service) = e.as_service_error()
                     && service.is_resource_not_found_exception()
                 {
                     bail!("Kinesis stream '{stream}' no longer exists");
                 }
-                tracing::warn!(stream, records = pending.len(), "PutRecords failed, retrying: {}", aws_error(&e));
+                tracing::warn!(
+                    stream,
+                    records = pending.len(),
+                    "PutRecords failed, retrying: {}",
+                    aws_error(&e)
+                );
                 tokio::time::sleep(backoff.next_delay()).await;
                 continue;
             }
         };
         let count = failed.iter().filter(|f| **f).count();
-        tracing::warn!(stream, failed = count, of = pending.len(), "PutRecords stored part of a call, retrying the rest");
+        tracing::warn!(
+            stream,
+            failed = count,
+            of = pending.len(),
+            "PutRecords stored part of a call, retrying the rest"
+        );
         pending = retry_set(pending, &failed);
         tokio::time::sleep(backoff.next_delay()).await;
     }
@@ -425,7 +447,10 @@ mod tests {
     fn long_keys_are_hashed_within_the_limit() {
         let short = br#"{"schema":{"type":"struct"},"payload":{"id":101}}"#;
         assert_eq!(partition_key(short), r#"{"id":101}"#);
-        let long = format!(r#"{{"schema":{{}},"payload":{{"id":"{}"}}}}"#, "x".repeat(300));
+        let long = format!(
+            r#"{{"schema":{{}},"payload":{{"id":"{}"}}}}"#,
+            "x".repeat(300)
+        );
         let hashed = partition_key(long.as_bytes());
         assert!(hashed.starts_with("sha256:") && hashed.len() <= MAX_PARTITION_KEY_BYTES);
         assert_eq!(hashed, partition_key(long.as_bytes()), "deterministic");

@@ -1,0 +1,242 @@
+//! `spillway capture` with the Kinesis sink, against a real PostgreSQL and a
+//! real AWS emulator (moto), both started by scripts/test.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use aws_sdk_kinesis::Client;
+use aws_sdk_kinesis::types::ShardIteratorType;
+use serde_json::Value;
+use support::Spillway;
+use support::postgres::Database;
+
+mod support;
+
+async fn kinesis() -> Client {
+    assert!(
+        std::env::var("AWS_ENDPOINT_URL").is_ok(),
+        "these tests need the AWS emulator: run them through scripts/test"
+    );
+    Client::new(&aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)
+}
+
+async fn create_stream(kinesis: &Client, name: &str) {
+    kinesis
+        .create_stream()
+        .stream_name(name)
+        .shard_count(1)
+        .send()
+        .await
+        .expect("create stream");
+}
+
+/// Every record of a one-shard stream: (partition key, data as JSON).
+async fn read_stream(kinesis: &Client, name: &str) -> Vec<(String, Value)> {
+    let shard = kinesis
+        .list_shards()
+        .stream_name(name)
+        .send()
+        .await
+        .expect("shards")
+        .shards()[0]
+        .shard_id()
+        .to_owned();
+    let mut iterator = kinesis
+        .get_shard_iterator()
+        .stream_name(name)
+        .shard_id(shard)
+        .shard_iterator_type(ShardIteratorType::TrimHorizon)
+        .send()
+        .await
+        .expect("iterator")
+        .shard_iterator()
+        .map(str::to_owned);
+    let mut out = Vec::new();
+    let mut errors = 0;
+    while let Some(it) = iterator.take() {
+        let Ok(page) = kinesis.get_records().shard_iterator(&it).send().await else {
+            // moto's Kinesis has transient errors.
+            errors += 1;
+            assert!(errors < 20, "GetRecords keeps failing");
+            iterator = Some(it);
+            continue;
+        };
+        if page.records().is_empty() {
+            break;
+        }
+        for r in page.records() {
+            let data = serde_json::from_slice(r.data().as_ref()).expect("JSON data");
+            out.push((r.partition_key().unwrap_or_default().to_owned(), data));
+        }
+        iterator = page.next_shard_iterator().map(str::to_owned);
+    }
+    out
+}
+
+async fn wait_for_stream(kinesis: &Client, name: &str, count: usize) -> Vec<(String, Value)> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let records = read_stream(kinesis, name).await;
+        if records.len() >= count {
+            return records;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{name} has {} of {count} records",
+            records.len()
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+fn kinesis_config(db: &Database, dir: &Path, slot: &str, extra: &str) -> std::path::PathBuf {
+    let config = db.config(dir, slot, extra);
+    let text = std::fs::read_to_string(&config)
+        .expect("config")
+        .replace("debezium.sink.type=stdout", "debezium.sink.type=kinesis")
+        .replace("spillway.stdout.format=record\n", "");
+    std::fs::write(&config, text).expect("write config");
+    config
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_go_to_a_stream_per_table_keyed_by_primary_key() {
+    let kinesis = kinesis().await;
+    let prefix = format!("sink{}", std::process::id());
+    let db = Database::create("capture_kinesis");
+    db.sql(
+        "CREATE TABLE a (id int PRIMARY KEY, n int); CREATE TABLE b (id int PRIMARY KEY);
+         INSERT INTO a VALUES (1, 0), (2, 0); INSERT INTO b VALUES (1);",
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let config = kinesis_config(
+        &db,
+        dir.path(),
+        "capture_kinesis",
+        &format!("debezium.source.topic.prefix={prefix}"),
+    );
+
+    // A missing stream stops capture with an error saying how to create it.
+    let mut capture = Spillway::start("capture", &config, dir.path(), None);
+    assert!(!capture.exit_status().success());
+    let log = capture.log();
+    assert!(
+        log.contains(&format!("'{prefix}.public.a' does not exist"))
+            && log.contains("spillway provision"),
+        "{log}"
+    );
+
+    for table in ["a", "b"] {
+        create_stream(&kinesis, &format!("{prefix}.public.{table}")).await;
+    }
+    let mut capture = Spillway::start("capture", &config, dir.path(), None);
+    capture.wait_for("streaming", 1);
+    db.sql("UPDATE a SET n = 1 WHERE id = 1; UPDATE a SET n = 2 WHERE id = 1; DELETE FROM b;");
+    let a = wait_for_stream(&kinesis, &format!("{prefix}.public.a"), 4).await;
+    let b = wait_for_stream(&kinesis, &format!("{prefix}.public.b"), 2).await;
+    capture.terminate();
+
+    let ops = |records: &[(String, Value)]| -> Vec<String> {
+        records
+            .iter()
+            .map(|(key, v)| format!("{key} {}", v["payload"]["op"].as_str().unwrap_or("?")))
+            .collect()
+    };
+    assert_eq!(
+        ops(&a),
+        [
+            r#"{"id":1} r"#,
+            r#"{"id":2} r"#,
+            r#"{"id":1} u"#,
+            r#"{"id":1} u"#
+        ]
+    );
+    assert_eq!(
+        a[3].1["payload"]["after"]["n"], 2,
+        "a key's updates in order"
+    );
+    // The delete, and no tombstone: Kinesis has no compaction for it to drive.
+    assert_eq!(ops(&b), [r#"{"id":1} r"#, r#"{"id":1} d"#]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_events_fail_or_go_to_the_dead_letter_stream() {
+    let kinesis = kinesis().await;
+    let prefix = format!("big{}", std::process::id());
+    let db = Database::create("capture_oversize");
+    db.sql("CREATE TABLE t (id int PRIMARY KEY, body text)");
+    let dir = tempfile::tempdir().expect("dir");
+    let stream = format!("{prefix}.public.t");
+    let dead = format!("{prefix}-dead");
+    create_stream(&kinesis, &stream).await;
+    create_stream(&kinesis, &dead).await;
+
+    let config = kinesis_config(
+        &db,
+        dir.path(),
+        "capture_oversize",
+        &format!("debezium.source.topic.prefix={prefix}"),
+    );
+    let mut capture = Spillway::start("capture", &config, dir.path(), None);
+    capture.wait_for("streaming", 1);
+    // Random text does not compress: over 1 MiB as JSON.
+    db.sql("INSERT INTO t SELECT 1, string_agg(md5(g::text), '') FROM generate_series(1, 40000) g");
+    assert!(
+        !capture.exit_status().success(),
+        "the default policy stops capture"
+    );
+    assert!(
+        capture.log().contains("spillway.kinesis.oversize"),
+        "{}",
+        capture.log()
+    );
+
+    let config = kinesis_config(
+        &db,
+        dir.path(),
+        "capture_oversize",
+        &format!(
+            "debezium.source.topic.prefix={prefix}\n\
+             spillway.kinesis.oversize=dead-letter\nspillway.kinesis.dead.letter.stream={dead}"
+        ),
+    );
+    let mut capture = Spillway::start("capture", &config, dir.path(), None);
+    capture.wait_for("streaming", 1);
+    db.sql("INSERT INTO t VALUES (2, 'small')");
+    let described = wait_for_stream(&kinesis, &dead, 1).await;
+    let stored = wait_for_stream(&kinesis, &stream, 1).await;
+    capture.terminate();
+    assert_eq!(described[0].1["topic"], stream.as_str());
+    let key = described[0].1["key"].as_str().expect("the key, as text");
+    assert!(key.ends_with(r#""payload":{"id":1}}"#), "{key}");
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        stored[0].1["payload"]["after"]["id"], 2,
+        "capture went past the oversized event"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mapper_plugin_names_streams_and_bad_names_are_refused() {
+    let kinesis = kinesis().await;
+    let db = Database::create("capture_mapper");
+    db.sql("CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)");
+    let dir = tempfile::tempdir().expect("dir");
+    let fixture = Path::new(spillway_plugin::builtin::BUILD_DIR)
+        .join("spillway_fixture_misbehave.wasm")
+        .display()
+        .to_string();
+    let config = kinesis_config(
+        &db,
+        dir.path(),
+        "capture_mapper",
+        &format!("spillway.mapper.plugin={fixture}\nspillway.mapper.config.mode=bad-output"),
+    );
+    let mut capture = Spillway::start("capture", &config, dir.path(), None);
+    assert!(!capture.exit_status().success());
+    let log = capture.log();
+    assert!(log.contains("is not a Kinesis stream name"), "{log}");
+    // The stream was never created by someone else's mistake.
+    let streams = kinesis.list_streams().send().await.expect("list");
+    assert!(streams.stream_names().iter().all(|s| !s.contains(' ')));
+}
