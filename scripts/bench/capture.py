@@ -89,11 +89,11 @@ def spillway(mode, slot, name):
 def debezium(mode, slot):
     proc, start = measured([sys.executable, os.path.join(HERE, "debezium_reader.py"), str(N), mode, slot, WORK],
                            stdout=subprocess.PIPE, stderr=open(os.path.join(WORK, f"debezium-{slot}.log"), "w"))
-    line = proc.stdout.readline()
+    line = next((l for l in proc.stdout if l.startswith(b"RESULT ")), None)
     cpu, rss = usage(proc)
     if not line:
         sys.exit(f"Debezium failed; see {WORK}/debezium-{slot}.log")
-    times = json.loads(line)
+    times = json.loads(line[len(b"RESULT "):])
     return result("Debezium", start, times["first"], times["last"], cpu, rss)
 
 

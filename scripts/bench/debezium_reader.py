@@ -1,5 +1,6 @@
 """Runs Debezium's embedded PostgreSQL connector until it has emitted N
-events, then prints when the first and the Nth arrived (JSON on stdout).
+events, then prints when the first and the Nth arrived (a `RESULT <json>` line on
+stdout: the engine may print too).
 A child of capture.py, so that its CPU and memory (JVM included) are its own.
 
 Usage: debezium_reader.py N SNAPSHOT_MODE SLOT WORKDIR
@@ -58,7 +59,8 @@ def main():
     thread.start()
     if not counter.done.wait(timeout=1800):
         sys.exit(f"Debezium emitted {counter.count} of {n} events")
-    print(json.dumps({"start": started, "first": counter.first, "last": counter.last}), flush=True)
+    result = {"start": started, "first": counter.first, "last": counter.last}
+    print("RESULT " + json.dumps(result), flush=True)
     engine.close()
     os._exit(0)
 

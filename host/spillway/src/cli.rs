@@ -26,6 +26,13 @@ pub enum Command {
         #[arg(long)]
         config: PathBuf,
     },
+    /// Create the AWS resources the configuration names (streams, buses,
+    /// rules, queues), idempotently.
+    Provision {
+        /// The configuration file (Debezium Server properties format).
+        #[arg(long)]
+        config: PathBuf,
+    },
     /// Forward Kinesis records through the transformer plugin to EventBridge,
     /// until SIGTERM or Ctrl-C.
     Forward {

@@ -9,6 +9,7 @@
 //! - [`capture`]: `spillway capture`, PostgreSQL to Debezium-compatible events.
 //! - [`consume`]: `spillway consume`, SQS to the consumer plugin.
 //! - [`forward`]: `spillway forward`, Kinesis to the transformer plugin to EventBridge.
+//! - [`provision`]: `spillway provision`, the AWS resources a configuration names.
 //! - [`aws`]: the AWS clients' shared configuration and queue lookup.
 //! - [`backoff`]: waiting between retries, shared by the stages.
 //! - [`durable`]: small files replaced atomically (checkpoints, capture state).
@@ -25,3 +26,4 @@ pub mod durable;
 pub mod forward;
 pub mod plugin_test;
 pub mod plugins;
+pub mod provision;

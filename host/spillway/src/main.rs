@@ -52,6 +52,14 @@ fn run(cli: Cli) -> Result<()> {
                 .build()?
                 .block_on(capture_command(&config))
         }
+        Command::Provision { config } => {
+            tokio::runtime::Runtime::new()?.block_on(async {
+                let config = Config::load(&config)?;
+                let aws = aws::sdk_config(&config).await;
+                spillway::provision::run(&config, &aws, &mut std::io::stdout().lock()).await?;
+                anyhow::Ok(())
+            })
+        }
         Command::Forward { config } => {
             tokio::runtime::Runtime::new()?.block_on(forward_command(&config))
         }

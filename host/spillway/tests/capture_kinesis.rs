@@ -240,3 +240,24 @@ async fn a_mapper_plugin_names_streams_and_bad_names_are_refused() {
     let streams = kinesis.list_streams().send().await.expect("list");
     assert!(streams.stream_names().iter().all(|s| !s.contains(' ')));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_streams_are_created_when_configured() {
+    let kinesis = kinesis().await;
+    let prefix = format!("auto{}", std::process::id());
+    let db = Database::create("capture_auto_create");
+    db.sql("CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1), (2)");
+    let dir = tempfile::tempdir().expect("dir");
+    let config = kinesis_config(
+        &db,
+        dir.path(),
+        "capture_auto_create",
+        &format!("debezium.source.topic.prefix={prefix}\nspillway.kinesis.auto.create.streams=true"),
+    );
+    let mut capture = Spillway::start("capture", &config, dir.path(), None);
+    capture.wait_for("streaming", 1);
+    let records = wait_for_stream(&kinesis, &format!("{prefix}.public.t"), 2).await;
+    capture.terminate();
+    let keys: Vec<&str> = records.iter().map(|(key, _)| key.as_str()).collect();
+    assert_eq!(keys, [r#"{"id":1}"#, r#"{"id":2}"#]);
+}

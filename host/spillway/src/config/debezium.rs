@@ -254,7 +254,8 @@ pub static KEYS: &[Key] = &[
         "debezium.sink.kinesis.default.retries",
         Some("5"),
         NUMBER,
-        "Retries of a failed PutRecords call before the failure is reported.",
+        "Accepted for migration, no effect: Spillway retries a failed PutRecords (with backoff) \
+         until Kinesis stores the records, acknowledging nothing to PostgreSQL meanwhile.",
     ),
 ];
 

@@ -289,6 +289,30 @@ pub static KEYS: &[Key] = &[
               `{\"destination\", \"key\", \"value\"}` with tombstones as null values.",
     },
     Key {
+        name: "spillway.provision.shards",
+        default: Some("1"),
+        value: Value::Number,
+        doc: "Shards of each Kinesis stream `spillway provision` creates.",
+    },
+    Key {
+        name: "spillway.provision.rule",
+        default: Some("forward-to-sqs"),
+        value: Value::Text,
+        doc: "The rule `spillway provision` puts on each bus: every event to the consumer's queue.",
+    },
+    Key {
+        name: "spillway.provision.message.group",
+        default: Some("Group1"),
+        value: Value::Text,
+        doc: "The MessageGroupId the rule's target gives events sent to a FIFO queue.",
+    },
+    Key {
+        name: "spillway.provision.max.receive.count",
+        default: Some("10"),
+        value: Value::Number,
+        doc: "Receives of a message before the queue moves it to its dead-letter queue.",
+    },
+    Key {
         name: "spillway.aws.region",
         default: None,
         value: Value::Text,
