@@ -149,12 +149,6 @@ impl Encoder {
         out.extend_from_slice(VERSION.as_bytes());
         out.extend_from_slice(br#"","connector":"postgresql","name":"#);
         write_str(&self.server, out);
-        let sequence = format!(
-            "[{},\"{}\"]",
-            p.last_commit
-                .map_or_else(|| "null".to_owned(), |l| format!("\"{l}\"")),
-            p.lsn
-        );
         let _ = write!(
             out,
             r#","ts_ms":{},"snapshot":"{}","db":"#,
@@ -162,8 +156,11 @@ impl Encoder {
             p.snapshot
         );
         write_str(&self.database, out);
-        out.extend_from_slice(br#","sequence":"#);
-        write_str(&sequence, out);
+        // `sequence` is a JSON string holding a JSON array of LSN strings.
+        let _ = match p.last_commit {
+            Some(commit) => write!(out, r#","sequence":"[\"{commit}\",\"{}\"]""#, p.lsn),
+            None => write!(out, r#","sequence":"[null,\"{}\"]""#, p.lsn),
+        };
         let _ = write!(
             out,
             r#","ts_us":{},"ts_ns":{},"schema":"#,
@@ -173,11 +170,14 @@ impl Encoder {
         write_str(&table.schema, out);
         out.extend_from_slice(br#","table":"#);
         write_str(&table.name, out);
-        let tx = p.tx_id.map_or_else(|| "null".to_owned(), |t| t.to_string());
+        let _ = match p.tx_id {
+            Some(tx) => write!(out, r#","txId":{tx}"#),
+            None => out.write_all(br#","txId":null"#),
+        };
         let now = now_ns();
         let _ = write!(
             out,
-            r#","txId":{tx},"lsn":{},"xmin":null,"origin":null,"origin_lsn":null}},"transaction":null,"op":"{}","ts_ms":{},"ts_us":{},"ts_ns":{now}}}}}"#,
+            r#","lsn":{},"xmin":null,"origin":null,"origin_lsn":null}},"transaction":null,"op":"{}","ts_ms":{},"ts_us":{},"ts_ns":{now}}}}}"#,
             p.lsn,
             op.code(),
             now / 1_000_000,
@@ -196,9 +196,14 @@ fn now_ns() -> i64 {
 /// not carry are [`Cell::Absent`].
 pub fn cells<'a>(table: &Table, row: &'a RowData) -> Vec<Cell<'a>> {
     let mut cells = vec![Cell::Absent; table.columns.len()];
-    for (name, value) in row.iter() {
-        let Some(i) = table.position(name) else {
-            continue; // an excluded column, or one of a type left out
+    for (n, (name, value)) in row.iter().enumerate() {
+        // Rows usually carry exactly the captured columns, in order.
+        let i = match table.columns.get(n) {
+            Some(column) if column.name == **name => n,
+            _ => match table.position(name) {
+                Some(i) => i,
+                None => continue, // an excluded column, or one of a type left out
+            },
         };
         cells[i] = match value {
             ColumnValue::Null => Cell::Null,

@@ -94,6 +94,7 @@ pub async fn run<S: Sink>(
             progress.row();
             if batch.len() >= settings.batch_size {
                 sink.write(&batch).await?;
+                tracing::debug!(total = count, "events stored");
                 batch.clear();
             }
         }
@@ -108,6 +109,7 @@ pub async fn run<S: Sink>(
     }
     if !batch.is_empty() {
         sink.write(&batch).await?;
+        tracing::debug!(total = count, "events stored");
     }
     let stream = rows.finish().await.context("cannot finish the snapshot")?;
     progress.done();

@@ -124,6 +124,7 @@ impl<S: Sink> Streamer<'_, S> {
         if !self.batch.is_empty() {
             self.sink.write(&self.batch).await?;
             self.written += self.batch.len() as u64;
+            tracing::debug!(total = self.written, "events stored");
             self.batch.clear();
             self.oldest = None;
         }
