@@ -15,7 +15,6 @@ from datetime import datetime
 import os
 import subprocess
 import sys
-import threading
 import time
 
 N = int(sys.argv[1])
@@ -98,13 +97,22 @@ def result(reader, start, first, last, cpu, rss):
             "cpu_s": cpu, "peak_rss_mb": rss}
 
 
-def recvlogical(slot, end_lsn):
+def recvlogical(slot, end_lsn, label):
+    """pg_recvlogical to /dev/null, timed until the walsender has sent
+    everything up to end_lsn (pg_stat_replication.sent_lsn): --endpos would
+    wait for a keepalive past a position no commit ends at."""
     proc, start = measured(["pg_recvlogical", "-d", DB, "-S", slot, "--start", "--no-loop",
                             "-o", "proto_version=1", "-o", "publication_names=bench_pub",
-                            "-E", end_lsn, "-f", "/dev/null"])
-    cpu, rss = usage(proc)
+                            "-f", "/dev/null"])
+    while psql(f"SELECT count(*) FROM pg_stat_replication WHERE application_name = 'pg_recvlogical' "
+               f"AND sent_lsn >= '{end_lsn}'") != "1":
+        if proc.poll() is not None:
+            sys.exit("pg_recvlogical stopped")
+        time.sleep(0.02)
     wall = time.monotonic() - start
-    return {"reader": "pg_recvlogical", "events_per_s": N / wall, "wall_s": wall, "cpu_s": cpu, "peak_rss_mb": rss}
+    proc.terminate()
+    cpu, rss = usage(proc)
+    return {"reader": label, "events_per_s": N / wall, "wall_s": wall, "cpu_s": cpu, "peak_rss_mb": rss}
 
 
 def copy_table():
@@ -136,18 +144,22 @@ def write_rows():
 
 def main():
     setup()
-    for slot in ["bench_recv", "bench_spillway", "bench_debezium"]:
+    slots = ["bench_recv", "bench_spillway", "bench_debezium", "bench_recv_last"]
+    for slot in slots:
         psql(f"SELECT pg_create_logical_replication_slot('{slot}', 'pgoutput')")
     print(f"writing {N} rows in transactions of 10,000", file=sys.stderr)
     end_lsn = write_rows()
     streaming = []
     print("streaming: pg_recvlogical", file=sys.stderr)
-    streaming.append(recvlogical("bench_recv", end_lsn))
+    streaming.append(recvlogical("bench_recv", end_lsn, "pg_recvlogical"))
     print("streaming: Spillway", file=sys.stderr)
     streaming.append(spillway("no_data", "bench_spillway", "spillway-stream"))
     print("streaming: Debezium", file=sys.stderr)
     streaming.append(debezium("no_data", "bench_debezium"))
-    for slot in ["bench_recv", "bench_spillway", "bench_debezium"]:
+    # Read again last, to show how much the order of the runs weighs.
+    print("streaming: pg_recvlogical again", file=sys.stderr)
+    streaming.append(recvlogical("bench_recv_last", end_lsn, "pg_recvlogical, run last"))
+    for slot in slots:
         psql(f"SELECT pg_drop_replication_slot('{slot}')")
 
     snapshot = []
@@ -188,7 +200,7 @@ def chart(results):
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="13">',
            f'<text x="10" y="22" font-size="15">Change events per second, {results["rows"]:,} rows '
            f'(PostgreSQL {results["postgres"]}, {results["cores"]} cores)</text>']
-    colors = {"Spillway": "#2b7bb9", "Debezium": "#d9822b", "pg_recvlogical": "#7a7a7a", "COPY (psql)": "#7a7a7a"}
+    colors = {"Spillway": "#2b7bb9", "Debezium": "#d9822b"}
     for i, (phase, reader, value) in enumerate(bars):
         y = 40 + i * row
         w = (width - left - 90) * value / top
