@@ -59,14 +59,12 @@ fn run(cli: Cli) -> Result<()> {
                 .build()?
                 .block_on(capture_command(&config))
         }
-        Command::Provision { config } => {
-            tokio::runtime::Runtime::new()?.block_on(async {
-                let config = Config::load(&config)?;
-                let aws = aws::sdk_config(&config).await;
-                spillway::provision::run(&config, &aws, &mut std::io::stdout().lock()).await?;
-                anyhow::Ok(())
-            })
-        }
+        Command::Provision { config } => tokio::runtime::Runtime::new()?.block_on(async {
+            let config = Config::load(&config)?;
+            let aws = aws::sdk_config(&config).await;
+            spillway::provision::run(&config, &aws, &mut std::io::stdout().lock()).await?;
+            anyhow::Ok(())
+        }),
         Command::Forward { config } => {
             tokio::runtime::Runtime::new()?.block_on(forward_command(&config))
         }
@@ -110,8 +108,10 @@ async fn capture_command(path: &Path) -> Result<()> {
                 Some("record") => StdoutFormat::Record,
                 _ => StdoutFormat::Value,
             };
-            let mut sink =
-                StdoutSink::new(std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock()), format);
+            let mut sink = StdoutSink::new(
+                std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock()),
+                format,
+            );
             capture::run(settings, &mut sink, shutdown_signal()).await?;
         }
         _ => {

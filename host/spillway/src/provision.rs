@@ -36,7 +36,11 @@ pub struct Report {
 
 impl Report {
     fn note(&mut self, out: &mut impl Write, created: bool, what: String) -> Result<()> {
-        writeln!(out, "{} {what}", if created { "created " } else { "exists  " })?;
+        writeln!(
+            out,
+            "{} {what}",
+            if created { "created " } else { "exists  " }
+        )?;
         if created {
             self.created.push(what);
         } else {
@@ -59,7 +63,10 @@ pub async fn run(config: &Config, aws: &SdkConfig, out: &mut impl Write) -> Resu
             .map(str::to_owned)
             .collect()
     };
-    let shards = config.get_u64("spillway.provision.shards")?.unwrap_or(1).max(1) as i32;
+    let shards = config
+        .get_u64("spillway.provision.shards")?
+        .unwrap_or(1)
+        .max(1) as i32;
     let kinesis = aws_sdk_kinesis::Client::new(aws);
     for stream in list("spillway.forward.streams") {
         let created = match kinesis
@@ -70,13 +77,23 @@ pub async fn run(config: &Config, aws: &SdkConfig, out: &mut impl Write) -> Resu
             .await
         {
             Ok(_) => true,
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_resource_in_use_exception()) => false,
-            Err(e) => return Err(e).with_context(|| format!("cannot create Kinesis stream '{stream}'")),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_resource_in_use_exception()) =>
+            {
+                false
+            }
+            Err(e) => {
+                return Err(e).with_context(|| format!("cannot create Kinesis stream '{stream}'"));
+            }
         };
         report.note(out, created, format!("Kinesis stream {stream}"))?;
     }
 
-    let queue_arn = match config.get("spillway.consumer.queue").filter(|q| !q.is_empty()) {
+    let queue_arn = match config
+        .get("spillway.consumer.queue")
+        .filter(|q| !q.is_empty())
+    {
         Some(queue) => Some(provision_queues(config, aws, queue, &mut report, out).await?),
         None => None,
     };
@@ -86,8 +103,12 @@ pub async fn run(config: &Config, aws: &SdkConfig, out: &mut impl Write) -> Resu
         .into_values()
         .collect();
     let eventbridge = aws_sdk_eventbridge::Client::new(aws);
-    let rule = config.get("spillway.provision.rule").unwrap_or("forward-to-sqs");
-    let group = config.get("spillway.provision.message.group").unwrap_or("Group1");
+    let rule = config
+        .get("spillway.provision.rule")
+        .unwrap_or("forward-to-sqs");
+    let group = config
+        .get("spillway.provision.message.group")
+        .unwrap_or("Group1");
     let mut rule_arns = Vec::new();
     for bus in &buses {
         let created = match eventbridge.create_event_bus().name(bus).send().await {
@@ -101,7 +122,9 @@ pub async fn run(config: &Config, aws: &SdkConfig, out: &mut impl Write) -> Resu
             Err(e) => return Err(e).with_context(|| format!("cannot create event bus '{bus}'")),
         };
         report.note(out, created, format!("EventBridge bus {bus}"))?;
-        let Some(queue_arn) = &queue_arn else { continue };
+        let Some(queue_arn) = &queue_arn else {
+            continue;
+        };
         let existed = eventbridge
             .describe_rule()
             .name(rule)
@@ -120,7 +143,8 @@ pub async fn run(config: &Config, aws: &SdkConfig, out: &mut impl Write) -> Resu
         rule_arns.extend(put.rule_arn().map(str::to_owned));
         let mut target = Target::builder().id("spillway-queue").arn(queue_arn);
         if queue_arn.ends_with(".fifo") {
-            target = target.sqs_parameters(SqsParameters::builder().message_group_id(group).build());
+            target =
+                target.sqs_parameters(SqsParameters::builder().message_group_id(group).build());
         }
         eventbridge
             .put_targets()
@@ -129,8 +153,14 @@ pub async fn run(config: &Config, aws: &SdkConfig, out: &mut impl Write) -> Resu
             .targets(target.build()?)
             .send()
             .await
-            .with_context(|| format!("cannot target the queue from rule '{rule}' on bus '{bus}'"))?;
-        report.note(out, !existed, format!("rule {rule} on bus {bus} -> {queue_arn}"))?;
+            .with_context(|| {
+                format!("cannot target the queue from rule '{rule}' on bus '{bus}'")
+            })?;
+        report.note(
+            out,
+            !existed,
+            format!("rule {rule} on bus {bus} -> {queue_arn}"),
+        )?;
     }
     if let (Some(queue_arn), false) = (&queue_arn, rule_arns.is_empty()) {
         allow_rules(config, aws, queue_arn, &rule_arns).await?;
@@ -164,7 +194,11 @@ async fn provision_queues(
     })
     .to_string();
     let (url, created) = create_queue(&sqs, queue, fifo, Some(redrive)).await?;
-    report.note(out, created, format!("SQS queue {queue} (dead letters to {dead_letter} after {receives} receives)"))?;
+    report.note(
+        out,
+        created,
+        format!("SQS queue {queue} (dead letters to {dead_letter} after {receives} receives)"),
+    )?;
     queue_arn(&sqs, &url).await
 }
 
@@ -212,7 +246,12 @@ async fn queue_arn(sqs: &aws_sdk_sqs::Client, url: &str) -> Result<String> {
 
 /// The queue policy real EventBridge needs to deliver to the queue: allow
 /// `events.amazonaws.com` to SendMessage from these rules.
-async fn allow_rules(config: &Config, aws: &SdkConfig, queue_arn: &str, rules: &[String]) -> Result<()> {
+async fn allow_rules(
+    config: &Config,
+    aws: &SdkConfig,
+    queue_arn: &str,
+    rules: &[String],
+) -> Result<()> {
     let sqs = aws_sdk_sqs::Client::new(aws);
     let queue = config.get("spillway.consumer.queue").unwrap_or_default();
     let url = crate::aws::queue_url(&sqs, queue, "spillway.consumer.queue").await?;

@@ -252,7 +252,9 @@ async fn missing_streams_are_created_when_configured() {
         &db,
         dir.path(),
         "capture_auto_create",
-        &format!("debezium.source.topic.prefix={prefix}\nspillway.kinesis.auto.create.streams=true"),
+        &format!(
+            "debezium.source.topic.prefix={prefix}\nspillway.kinesis.auto.create.streams=true"
+        ),
     );
     let mut capture = Spillway::start("capture", &config, dir.path(), None);
     capture.wait_for("streaming", 1);

@@ -43,7 +43,10 @@ async fn provisions_the_reference_topology_once() {
     let first = provision(&config);
     assert_eq!(first.matches("created ").count(), 2 + 2 + 2 + 2, "{first}");
     let second = provision(&config);
-    assert!(!second.contains("created "), "nothing new the second time:\n{second}");
+    assert!(
+        !second.contains("created "),
+        "nothing new the second time:\n{second}"
+    );
     assert_eq!(second.matches("exists ").count(), 8, "{second}");
 
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
@@ -64,7 +67,11 @@ async fn provisions_the_reference_topology_once() {
             .await
             .expect("rule exists");
         let target = &targets.targets()[0];
-        assert!(target.arn().ends_with(&format!("{unique}-data-change.fifo")));
+        assert!(
+            target
+                .arn()
+                .ends_with(&format!("{unique}-data-change.fifo"))
+        );
         assert_eq!(
             target.sqs_parameters().and_then(|p| p.message_group_id()),
             Some("Group1")
