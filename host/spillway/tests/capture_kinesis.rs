@@ -263,3 +263,78 @@ async fn missing_streams_are_created_when_configured() {
     let keys: Vec<&str> = records.iter().map(|(key, _)| key.as_str()).collect();
     assert_eq!(keys, [r#"{"id":1}"#, r#"{"id":2}"#]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_custom_mapper_renames_streams() {
+    let kinesis = kinesis().await;
+    let unique = format!("renamed{}", std::process::id());
+    let db = Database::create("capture_rename");
+    db.sql("CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)");
+    let stream = format!("{unique}-public-t");
+    create_stream(&kinesis, &stream).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let mapper = Path::new(spillway_plugin::builtin::BUILD_DIR)
+        .join("spillway_example_pattern_mapper.wasm")
+        .display()
+        .to_string();
+    let config = kinesis_config(
+        &db,
+        dir.path(),
+        "capture_rename",
+        &format!(
+            "spillway.mapper.plugin={mapper}\n\
+             spillway.mapper.config.pattern={unique}-{{schema}}-{{table}}"
+        ),
+    );
+    let mut capture = Spillway::start("capture", &config, dir.path(), None);
+    capture.wait_for("streaming", 1);
+    let records = wait_for_stream(&kinesis, &stream, 1).await;
+    capture.terminate();
+    assert_eq!(records[0].1["payload"]["after"]["id"], 1);
+    assert_eq!(records[0].1["payload"]["source"]["table"], "t");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_during_delivery_loses_nothing() {
+    let kinesis = kinesis().await;
+    let prefix = format!("kill{}", std::process::id());
+    let db = Database::create("capture_kinesis_kill");
+    db.sql("CREATE TABLE t (id int PRIMARY KEY, note text)");
+    let stream = format!("{prefix}.public.t");
+    create_stream(&kinesis, &stream).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let config = kinesis_config(
+        &db,
+        dir.path(),
+        "capture_kinesis_kill",
+        &format!("debezium.source.topic.prefix={prefix}\nspillway.capture.batch.size=50"),
+    );
+    let mut capture = Spillway::start("capture", &config, dir.path(), None);
+    capture.wait_for("streaming", 1);
+    let writer = support::postgres::write_rows(&db.name, 1, 2000);
+    wait_for_stream(&kinesis, &stream, 300).await;
+    capture.kill_9();
+    writer.join().expect("writer");
+    let mut capture = Spillway::start("capture", &config, dir.path(), None);
+    capture.wait_for("streaming", 1);
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let records = read_stream(&kinesis, &stream).await;
+        let mut ids: Vec<i64> = records
+            .iter()
+            .filter_map(|(_, v)| v["payload"]["after"]["id"].as_i64())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.len() == 2000 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} of 2000 ids in Kinesis",
+            ids.len()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    capture.terminate();
+}
