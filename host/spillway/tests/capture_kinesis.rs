@@ -338,3 +338,83 @@ async fn kill_9_during_delivery_loses_nothing() {
     }
     capture.terminate();
 }
+
+/// For each key, the versions (`n`) in stream order must each be there, and
+/// their last copies must be in the order they were written: a resent
+/// record may repeat older ones, never leave an older one last.
+fn check_order(records: &[(String, Value)], keys: i64, versions: i64) -> Result<(), String> {
+    for key in 1..=keys {
+        let seen: Vec<i64> = records
+            .iter()
+            .filter(|(_, v)| v["payload"]["after"]["id"] == key)
+            .filter_map(|(_, v)| v["payload"]["after"]["n"].as_i64())
+            .collect();
+        let last = |n: i64| seen.iter().rposition(|v| *v == n);
+        let positions: Vec<Option<usize>> = (0..=versions).map(last).collect();
+        if positions.iter().any(Option::is_none) {
+            return Err(format!("key {key}: versions {seen:?}, some missing"));
+        }
+        if !positions.windows(2).all(|w| w[0] < w[1]) {
+            return Err(format!("key {key}: versions {seen:?} end out of order"));
+        }
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partial_failures_and_throttling_lose_and_reorder_nothing() {
+    let kinesis = kinesis().await;
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("endpoint");
+    let upstream = endpoint
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let (proxy, faults) = support::fault_proxy::start(upstream, 12).await;
+    let prefix = format!("faults{}", std::process::id());
+    let db = Database::create("capture_faults");
+    db.sql("CREATE TABLE t (id int PRIMARY KEY, n int)");
+    let stream = format!("{prefix}.public.t");
+    create_stream(&kinesis, &stream).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let config = kinesis_config(
+        &db,
+        dir.path(),
+        "capture_faults",
+        &format!(
+            "debezium.source.topic.prefix={prefix}\n\
+             debezium.sink.kinesis.endpoint=http://{proxy}\n\
+             debezium.sink.kinesis.batch.size=8"
+        ),
+    );
+    let mut capture = Spillway::start("capture", &config, dir.path(), None);
+    capture.wait_for("streaming", 1);
+    // Three keys and calls of eight records: a call holds several versions
+    // of a key, and the proxy's failures (every other record) hit one version
+    // of a key while a later one is stored.
+    let mut sql = String::from("INSERT INTO t SELECT g, 0 FROM generate_series(1, 3) g;");
+    for _ in 0..10 {
+        sql.push_str("UPDATE t SET n = n + 1;");
+    }
+    db.sql(&sql);
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let records = read_stream(&kinesis, &stream).await;
+        match check_order(&records, 3, 10) {
+            Ok(()) => break,
+            Err(e) => assert!(Instant::now() < deadline, "{e}"),
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    capture.terminate();
+    assert!(
+        faults.throttled.load(std::sync::atomic::Ordering::SeqCst) > 0,
+        "calls were throttled"
+    );
+    assert!(
+        faults
+            .failed_records
+            .load(std::sync::atomic::Ordering::SeqCst)
+            > 0,
+        "calls failed in part"
+    );
+}

@@ -2,6 +2,7 @@
 
 #![allow(dead_code, reason = "each test file uses a part")]
 
+pub mod fault_proxy;
 pub mod postgres;
 
 use std::path::{Path, PathBuf};
