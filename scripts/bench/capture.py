@@ -40,7 +40,7 @@ def usage(proc):
     return ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024
 
 
-def spillway(mode, slot, name):
+def spillway(mode, slot, name, extra=(), label="Spillway"):
     config = os.path.join(WORK, f"{name}.properties")
     with open(config, "w") as f:
         f.write("\n".join([
@@ -56,8 +56,8 @@ def spillway(mode, slot, name):
             "debezium.source.publication.autocreate.mode=disabled",
             "debezium.source.table.include.list=bench.items",
             f"debezium.source.snapshot.mode={mode}",
-            "debezium.sink.type=stdout",
             f"spillway.capture.state.file={WORK}/{name}-state.json",
+            *(extra or ["debezium.sink.type=stdout"]),
         ]) + "\n")
     # Events go to /dev/null; the log says when each batch was stored.
     log_path = os.path.join(WORK, f"{name}.log")
@@ -78,7 +78,7 @@ def spillway(mode, slot, name):
     cpu, rss = usage(proc)
     last = start + (stored_at - wall_start)
     # Startup (connecting, starting replication) is counted in: milliseconds.
-    return result("Spillway", start, start, last, cpu, rss)
+    return result(label, start, start, last, cpu, rss)
 
 
 def debezium(mode, slot):
@@ -142,7 +142,38 @@ def write_rows():
     return psql("SELECT pg_current_wal_lsn()")
 
 
+def cpu_seconds(pid):
+    """CPU time used so far by a process we did not start (the emulator)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def sinks():
+    """The Kinesis sink against the stdout sink, on the same streamed rows."""
+    setup()
+    for slot in ["bench_stdout", "bench_kinesis"]:
+        psql(f"SELECT pg_create_logical_replication_slot('{slot}', 'pgoutput')")
+    print(f"writing {N} rows in transactions of 10,000", file=sys.stderr)
+    write_rows()
+    rows = [spillway("no_data", "bench_stdout", "spillway-stdout", label="Spillway, stdout sink")]
+    moto = int(os.environ["MOTO_PID"])
+    before = cpu_seconds(moto)
+    rows.append(spillway("no_data", "bench_kinesis", "spillway-kinesis", label="Spillway, Kinesis sink (moto)",
+                         extra=["debezium.sink.type=kinesis", "spillway.kinesis.auto.create.streams=true"]))
+    rows[-1]["emulator_cpu_s"] = cpu_seconds(moto) - before
+    with open(OUT_JSON, "w") as f:
+        json.dump({"rows": N, "sinks": rows}, f, indent=2)
+    print(f"\nstreamed, {N:,} rows")
+    print("| sink | events/s | CPU s (Spillway) | CPU s (emulator) | peak RSS MB |")
+    print("|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['reader']} | {r['events_per_s']:,.0f} | {r['cpu_s']:.1f} | "
+              f"{r.get('emulator_cpu_s', 0):.1f} | {r['peak_rss_mb']:.0f} |")
+
+
 def main():
+    if os.environ.get("BENCH_SINKS"):
+        return sinks()
     setup()
     slots = ["bench_recv", "bench_spillway", "bench_debezium", "bench_recv_last"]
     for slot in slots:
