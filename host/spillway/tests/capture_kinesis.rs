@@ -99,16 +99,41 @@ fn kinesis_config(db: &Database, dir: &Path, slot: &str, extra: &str) -> std::pa
     config
 }
 
+/// What each test starts from: the emulator's Kinesis, a database of its
+/// own (its tables made by `sql`), a directory, and a topic prefix unique to
+/// the run.
+struct Setup {
+    kinesis: Client,
+    db: Database,
+    dir: tempfile::TempDir,
+    prefix: String,
+}
+
+async fn setup(name: &str, sql: &str) -> Setup {
+    let kinesis = kinesis().await;
+    let db = Database::create(name);
+    db.sql(sql);
+    Setup {
+        kinesis,
+        db,
+        dir: tempfile::tempdir().expect("dir"),
+        prefix: format!("{}{}", name.replace('_', ""), std::process::id()),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_go_to_a_stream_per_table_keyed_by_primary_key() {
-    let kinesis = kinesis().await;
-    let prefix = format!("sink{}", std::process::id());
-    let db = Database::create("capture_kinesis");
-    db.sql(
+    let Setup {
+        kinesis,
+        db,
+        dir,
+        prefix,
+    } = setup(
+        "capture_kinesis",
         "CREATE TABLE a (id int PRIMARY KEY, n int); CREATE TABLE b (id int PRIMARY KEY);
          INSERT INTO a VALUES (1, 0), (2, 0); INSERT INTO b VALUES (1);",
-    );
-    let dir = tempfile::tempdir().expect("dir");
+    )
+    .await;
     let config = kinesis_config(
         &db,
         dir.path(),
@@ -161,11 +186,16 @@ async fn events_go_to_a_stream_per_table_keyed_by_primary_key() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_events_fail_or_go_to_the_dead_letter_stream() {
-    let kinesis = kinesis().await;
-    let prefix = format!("big{}", std::process::id());
-    let db = Database::create("capture_oversize");
-    db.sql("CREATE TABLE t (id int PRIMARY KEY, body text)");
-    let dir = tempfile::tempdir().expect("dir");
+    let Setup {
+        kinesis,
+        db,
+        dir,
+        prefix,
+    } = setup(
+        "capture_oversize",
+        "CREATE TABLE t (id int PRIMARY KEY, body text)",
+    )
+    .await;
     let stream = format!("{prefix}.public.t");
     let dead = format!("{prefix}-dead");
     create_stream(&kinesis, &stream).await;
@@ -218,10 +248,13 @@ async fn oversized_events_fail_or_go_to_the_dead_letter_stream() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mapper_plugin_names_streams_and_bad_names_are_refused() {
-    let kinesis = kinesis().await;
-    let db = Database::create("capture_mapper");
-    db.sql("CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)");
-    let dir = tempfile::tempdir().expect("dir");
+    let Setup {
+        kinesis, db, dir, ..
+    } = setup(
+        "capture_mapper",
+        "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)",
+    )
+    .await;
     let fixture = Path::new(spillway_plugin::builtin::BUILD_DIR)
         .join("spillway_fixture_misbehave.wasm")
         .display()
@@ -243,11 +276,16 @@ async fn a_mapper_plugin_names_streams_and_bad_names_are_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_streams_are_created_when_configured() {
-    let kinesis = kinesis().await;
-    let prefix = format!("auto{}", std::process::id());
-    let db = Database::create("capture_auto_create");
-    db.sql("CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1), (2)");
-    let dir = tempfile::tempdir().expect("dir");
+    let Setup {
+        kinesis,
+        db,
+        dir,
+        prefix,
+    } = setup(
+        "capture_auto_create",
+        "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1), (2)",
+    )
+    .await;
     let config = kinesis_config(
         &db,
         dir.path(),
@@ -266,13 +304,18 @@ async fn missing_streams_are_created_when_configured() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_custom_mapper_renames_streams() {
-    let kinesis = kinesis().await;
-    let unique = format!("renamed{}", std::process::id());
-    let db = Database::create("capture_rename");
-    db.sql("CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)");
+    let Setup {
+        kinesis,
+        db,
+        dir,
+        prefix: unique,
+    } = setup(
+        "capture_rename",
+        "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)",
+    )
+    .await;
     let stream = format!("{unique}-public-t");
     create_stream(&kinesis, &stream).await;
-    let dir = tempfile::tempdir().expect("dir");
     let mapper = Path::new(spillway_plugin::builtin::BUILD_DIR)
         .join("spillway_example_pattern_mapper.wasm")
         .display()
@@ -296,13 +339,18 @@ async fn a_custom_mapper_renames_streams() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_during_delivery_loses_nothing() {
-    let kinesis = kinesis().await;
-    let prefix = format!("kill{}", std::process::id());
-    let db = Database::create("capture_kinesis_kill");
-    db.sql("CREATE TABLE t (id int PRIMARY KEY, note text)");
+    let Setup {
+        kinesis,
+        db,
+        dir,
+        prefix,
+    } = setup(
+        "capture_kinesis_kill",
+        "CREATE TABLE t (id int PRIMARY KEY, note text)",
+    )
+    .await;
     let stream = format!("{prefix}.public.t");
     create_stream(&kinesis, &stream).await;
-    let dir = tempfile::tempdir().expect("dir");
     let config = kinesis_config(
         &db,
         dir.path(),
@@ -363,19 +411,24 @@ fn check_order(records: &[(String, Value)], keys: i64, versions: i64) -> Result<
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn partial_failures_and_throttling_lose_and_reorder_nothing() {
-    let kinesis = kinesis().await;
     let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("endpoint");
     let upstream = endpoint
         .trim_start_matches("http://")
         .trim_end_matches('/')
         .to_owned();
     let (proxy, faults) = support::fault_proxy::start(upstream, 12).await;
-    let prefix = format!("faults{}", std::process::id());
-    let db = Database::create("capture_faults");
-    db.sql("CREATE TABLE t (id int PRIMARY KEY, n int)");
+    let Setup {
+        kinesis,
+        db,
+        dir,
+        prefix,
+    } = setup(
+        "capture_faults",
+        "CREATE TABLE t (id int PRIMARY KEY, n int)",
+    )
+    .await;
     let stream = format!("{prefix}.public.t");
     create_stream(&kinesis, &stream).await;
-    let dir = tempfile::tempdir().expect("dir");
     let config = kinesis_config(
         &db,
         dir.path(),

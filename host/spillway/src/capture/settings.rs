@@ -117,11 +117,8 @@ impl CaptureSettings {
         let text = |key: &str| config.get(key).unwrap_or_default().trim().to_owned();
         let regexes = |key: &str| -> Vec<Regex> {
             config
-                .get(key)
-                .unwrap_or_default()
-                .split(',')
-                .map(str::trim)
-                .filter(|r| !r.is_empty())
+                .list(key)
+                .into_iter()
                 // Validated when the configuration was loaded.
                 .filter_map(|r| {
                     RegexBuilder::new(&format!("^(?:{r})$"))

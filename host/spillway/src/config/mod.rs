@@ -165,6 +165,17 @@ impl Config {
             .transpose()
     }
 
+    /// The comma-separated values of `key` (or its default), trimmed, empty ones left out.
+    pub fn list(&self, key: &str) -> Vec<String> {
+        self.get(key)
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+
     /// Every key under `prefix`, with the prefix removed.
     pub fn under(&self, prefix: &str) -> BTreeMap<String, String> {
         self.values

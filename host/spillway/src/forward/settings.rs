@@ -43,14 +43,7 @@ pub struct ForwardSettings {
 impl ForwardSettings {
     /// Reads the `spillway.forward.*` settings.
     pub fn from_config(config: &Config) -> Result<Self, ConfigError> {
-        let streams: Vec<String> = config
-            .get("spillway.forward.streams")
-            .unwrap_or_default()
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect();
+        let streams = config.list("spillway.forward.streams");
         if streams.is_empty() {
             return Err(ConfigError::Missing {
                 key: "spillway.forward.streams".to_owned(),
