@@ -26,6 +26,9 @@ from debezium_connector import connector_properties  # noqa: E402
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden"
 DB = "golden"
+# `--transactions`: with provide.transaction.metadata=true, into
+# tests/golden/debezium-transactions.jsonl.
+TRANSACTIONS = "--transactions" in sys.argv[1:]
 
 
 def psql(*args, db="postgres"):
@@ -80,7 +83,8 @@ def main():
     props = connector_properties(
         "golden", DB, f"{work}/offsets.dat", topic_prefix="golden", slot_name="golden_debezium",
         publication_name="golden_debezium", schema_include_list="golden",
-        column_exclude_list="golden.products.modified_at", skipped_operations="none")
+        column_exclude_list="golden.products.modified_at", skipped_operations="none",
+        **({"provide_transaction_metadata": "true"} if TRANSACTIONS else {}))
     collector = Collector()
     engine = DebeziumJsonEngine(properties=props, handler=collector)
     thread = threading.Thread(target=engine.run, daemon=True)
@@ -95,7 +99,7 @@ def main():
         psql("-c", "SELECT pg_drop_replication_slot('golden_debezium')"
              " FROM pg_replication_slots WHERE slot_name = 'golden_debezium'")
 
-    out = GOLDEN / "debezium.jsonl"
+    out = GOLDEN / ("debezium-transactions.jsonl" if TRANSACTIONS else "debezium.jsonl")
     with out.open("w") as f:
         for r in collector.records:
             f.write(json.dumps(r, ensure_ascii=False) + "\n")

@@ -8,6 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use pg_walstream::{ColumnValue, RowData};
 
 use super::table::{Cell, Table};
+use super::transaction::Block;
 use super::types::write_str;
 
 /// The operation an event records (`op`).
@@ -50,6 +51,8 @@ pub struct Position {
     pub lsn: u64,
     /// The transaction id.
     pub tx_id: Option<u32>,
+    /// The event's place in its transaction, with transaction metadata on.
+    pub transaction: Option<Block>,
 }
 
 /// An event ready for a sink: Debezium's key and value, as JSON.
@@ -177,8 +180,16 @@ impl Encoder {
         let now = now_ns();
         let _ = write!(
             out,
-            r#","lsn":{},"xmin":null,"origin":null,"origin_lsn":null}},"transaction":null,"op":"{}","ts_ms":{},"ts_us":{},"ts_ns":{now}}}}}"#,
-            p.lsn,
+            r#","lsn":{},"xmin":null,"origin":null,"origin_lsn":null}},"transaction":"#,
+            p.lsn
+        );
+        match &p.transaction {
+            Some(block) => block.write(out),
+            None => out.extend_from_slice(b"null"),
+        }
+        let _ = write!(
+            out,
+            r#","op":"{}","ts_ms":{},"ts_us":{},"ts_ns":{now}}}}}"#,
             op.code(),
             now / 1_000_000,
             now / 1000

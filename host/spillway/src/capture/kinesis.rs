@@ -149,12 +149,17 @@ impl KinesisSink {
         if let Some(stream) = self.streams.get(&table.topic) {
             return Ok(stream.clone());
         }
-        let name = self.mapper.stream_name(&MapperTable {
-            server: self.server.clone(),
-            database: self.database.clone(),
-            schema: table.schema.clone(),
-            name: table.name.clone(),
-        })?;
+        // Topics that are no table (transaction metadata) keep their name.
+        let name = if table.is_topic() {
+            table.topic.clone()
+        } else {
+            self.mapper.stream_name(&MapperTable {
+                server: self.server.clone(),
+                database: self.database.clone(),
+                schema: table.schema.clone(),
+                name: table.name.clone(),
+            })?
+        };
         self.ensure_stream(&name).await?;
         tracing::info!(table = %format!("{}.{}", table.schema, table.name), stream = %name, "events go to stream");
         let name: Arc<str> = name.into();

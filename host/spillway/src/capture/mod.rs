@@ -6,7 +6,7 @@
 //!   publication and slot, over ordinary SQL;
 //! - [`types`], [`decimal`], [`temporal`]: PostgreSQL values as Debezium
 //!   represents them; [`table`]: a table's columns, key and schemas;
-//!   [`event`]: the events' JSON;
+//!   [`event`]: the events' JSON; [`transaction`]: transaction metadata;
 //! - [`snapshot`]: the initial snapshot, read through the slot's exported
 //!   snapshot so that it meets the stream without gap or overlap; [`state`]:
 //!   the record that it completed;
@@ -29,6 +29,7 @@ mod state;
 mod stream;
 mod table;
 mod temporal;
+mod transaction;
 mod types;
 
 use std::collections::HashMap;

@@ -86,6 +86,8 @@ pub struct CaptureSettings {
     pub snapshot_mode: SnapshotMode,
     /// Whether deletes are followed by tombstones.
     pub tombstones: bool,
+    /// Whether transaction metadata is written (`provide.transaction.metadata`).
+    pub transaction_metadata: bool,
     /// Operation codes not emitted (`c`, `u`, `d`, `t`).
     pub skipped: Vec<char>,
     /// How values are represented.
@@ -129,15 +131,6 @@ impl CaptureSettings {
                 .collect()
         };
         let number = |key: &str| config.get_u64(key).map(Option::unwrap_or_default);
-        if text("debezium.source.provide.transaction.metadata").eq_ignore_ascii_case("true") {
-            return Err(ConfigError::Invalid {
-                key: "debezium.source.provide.transaction.metadata".to_owned(),
-                value: "true".to_owned(),
-                reason: "transaction metadata is not supported yet; remove the key or set it \
-                         to false"
-                    .to_owned(),
-            });
-        }
         let port = config
             .get_u64("debezium.source.database.port")?
             .unwrap_or(5432);
@@ -194,6 +187,8 @@ impl CaptureSettings {
                 _ => SnapshotMode::Initial,
             },
             tombstones: text("debezium.source.tombstones.on.delete").eq_ignore_ascii_case("true"),
+            transaction_metadata: text("debezium.source.provide.transaction.metadata")
+                .eq_ignore_ascii_case("true"),
             skipped,
             modes: Modes {
                 time: match text("debezium.source.time.precision.mode")

@@ -83,6 +83,7 @@ pub async fn run<S: Sink>(
                 last_commit: None,
                 lsn: row.lsn.value(),
                 tx_id,
+                transaction: None,
             };
             let cells = cells(table, &row.data);
             batch.push(

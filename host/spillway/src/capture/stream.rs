@@ -26,6 +26,7 @@ use super::event::{Encoder, Op, Position, Record, cells};
 use super::settings::CaptureSettings;
 use super::sink::Sink;
 use super::table::{Cell, Table};
+use super::transaction::Tracker;
 
 /// The transaction being read.
 #[derive(Clone, Copy)]
@@ -51,6 +52,8 @@ struct Streamer<'a, S: Sink> {
     catalog: Option<Catalog>,
     encoder: &'a Encoder,
     last_heartbeat: Instant,
+    /// Transaction metadata, when `provide.transaction.metadata` is on.
+    tracker: Option<Tracker>,
     sink: &'a mut S,
     batch: Vec<Record>,
     oldest: Option<Instant>,
@@ -82,6 +85,9 @@ pub async fn run<S: Sink, F: Future<Output = ()>>(
         catalog: Some(context.catalog),
         encoder: context.encoder,
         last_heartbeat: Instant::now(),
+        tracker: settings
+            .transaction_metadata
+            .then(|| Tracker::new(&settings.prefix)),
         sink,
         batch: Vec::with_capacity(settings.batch_size),
         oldest: None,
@@ -186,6 +192,11 @@ impl<S: Sink> Streamer<'_, S> {
                 end_lsn,
                 ..
             } => {
+                if let (Some(tracker), Some(tx)) = (&mut self.tracker, self.transaction)
+                    && let Some(end) = tracker.commit(tx.xid, commit_lsn.value(), tx.ts_us / 1000)
+                {
+                    self.push(end);
+                }
                 self.transaction = None;
                 self.last_commit = Some(commit_lsn.value());
                 self.committed = Some(end_lsn.value());
@@ -277,6 +288,7 @@ impl<S: Sink> Streamer<'_, S> {
             last_commit: self.last_commit,
             lsn,
             tx_id: self.transaction.map(|t| t.xid),
+            transaction: None,
         }
     }
 
@@ -288,9 +300,17 @@ impl<S: Sink> Streamer<'_, S> {
         after: Option<&[Cell<'_>]>,
         position: &Position,
     ) -> Result<()> {
+        let mut position = *position;
+        if let (Some(tracker), Some(tx)) = (&mut self.tracker, self.transaction) {
+            let (begin, block) = tracker.change(table, tx.xid, position.lsn, tx.ts_us / 1000);
+            position.transaction = Some(block);
+            if let Some(begin) = begin {
+                self.push(begin);
+            }
+        }
         let record = self
             .encoder
-            .change(table, op, before, after, position)
+            .change(table, op, before, after, &position)
             .map_err(anyhow::Error::msg)?;
         self.push(record);
         Ok(())

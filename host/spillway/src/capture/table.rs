@@ -100,6 +100,26 @@ impl Table {
         }
     }
 
+    /// A topic that is no table (`<prefix>.transaction`): no columns, no
+    /// schema or name; sinks write to the topic's name as it is.
+    pub fn topic(topic: &str) -> Self {
+        Table {
+            schema: String::new(),
+            name: String::new(),
+            columns: Vec::new(),
+            key: Vec::new(),
+            topic: topic.to_owned(),
+            key_schema: String::new(),
+            envelope_schema: String::new(),
+            positions: HashMap::new(),
+        }
+    }
+
+    /// Whether this is a topic of its own rather than a table's.
+    pub fn is_topic(&self) -> bool {
+        self.name.is_empty()
+    }
+
     /// The index in `columns` of the column named `name`, if captured.
     pub fn position(&self, name: &str) -> Option<usize> {
         self.positions.get(name).copied()

@@ -179,8 +179,8 @@ pub static KEYS: &[Key] = &[
         "debezium.source.provide.transaction.metadata",
         Some("false"),
         FLAG,
-        "Whether to emit transaction boundary events and the `transaction` block; \
-         `true` is not supported yet and refused at start.",
+        "Whether to emit transaction boundary events (BEGIN, END on `<prefix>.transaction`) \
+         and the `transaction` block in change events.",
     ),
     key(
         "debezium.source.time.precision.mode",
