@@ -89,8 +89,11 @@ async fn wait_for_stream(kinesis: &Client, name: &str, count: usize) -> Vec<(Str
     }
 }
 
-fn kinesis_config(db: &Database, dir: &Path, slot: &str, extra: &str) -> std::path::PathBuf {
-    let config = db.config(dir, slot, extra);
+/// A Kinesis-sink configuration capturing `db` (its slot named like it) with
+/// topic prefix `prefix`, plus `extra` lines.
+fn kinesis_config(db: &Database, dir: &Path, prefix: &str, extra: &str) -> std::path::PathBuf {
+    let extra = format!("debezium.source.topic.prefix={prefix}\n{extra}");
+    let config = db.config(dir, &db.name, &extra);
     let text = std::fs::read_to_string(&config)
         .expect("config")
         .replace("debezium.sink.type=stdout", "debezium.sink.type=kinesis")
@@ -134,12 +137,7 @@ async fn events_go_to_a_stream_per_table_keyed_by_primary_key() {
          INSERT INTO a VALUES (1, 0), (2, 0); INSERT INTO b VALUES (1);",
     )
     .await;
-    let config = kinesis_config(
-        &db,
-        dir.path(),
-        "capture_kinesis",
-        &format!("debezium.source.topic.prefix={prefix}"),
-    );
+    let config = kinesis_config(&db, dir.path(), &prefix, "");
 
     // A missing stream stops capture with an error saying how to create it.
     let mut capture = Spillway::start("capture", &config, dir.path(), None);
@@ -201,12 +199,7 @@ async fn oversized_events_fail_or_go_to_the_dead_letter_stream() {
     create_stream(&kinesis, &stream).await;
     create_stream(&kinesis, &dead).await;
 
-    let config = kinesis_config(
-        &db,
-        dir.path(),
-        "capture_oversize",
-        &format!("debezium.source.topic.prefix={prefix}"),
-    );
+    let config = kinesis_config(&db, dir.path(), &prefix, "");
     let mut capture = Spillway::start("capture", &config, dir.path(), None);
     capture.wait_for("streaming", 1);
     // Random text does not compress: over 1 MiB as JSON.
@@ -224,10 +217,9 @@ async fn oversized_events_fail_or_go_to_the_dead_letter_stream() {
     let config = kinesis_config(
         &db,
         dir.path(),
-        "capture_oversize",
+        &prefix,
         &format!(
-            "debezium.source.topic.prefix={prefix}\n\
-             spillway.kinesis.oversize=dead-letter\nspillway.kinesis.dead.letter.stream={dead}"
+            "spillway.kinesis.oversize=dead-letter\nspillway.kinesis.dead.letter.stream={dead}"
         ),
     );
     let mut capture = Spillway::start("capture", &config, dir.path(), None);
@@ -249,7 +241,10 @@ async fn oversized_events_fail_or_go_to_the_dead_letter_stream() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mapper_plugin_names_streams_and_bad_names_are_refused() {
     let Setup {
-        kinesis, db, dir, ..
+        kinesis,
+        db,
+        dir,
+        prefix,
     } = setup(
         "capture_mapper",
         "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)",
@@ -262,7 +257,7 @@ async fn a_mapper_plugin_names_streams_and_bad_names_are_refused() {
     let config = kinesis_config(
         &db,
         dir.path(),
-        "capture_mapper",
+        &prefix,
         &format!("spillway.mapper.plugin={fixture}\nspillway.mapper.config.mode=bad-output"),
     );
     let mut capture = Spillway::start("capture", &config, dir.path(), None);
@@ -289,10 +284,8 @@ async fn missing_streams_are_created_when_configured() {
     let config = kinesis_config(
         &db,
         dir.path(),
-        "capture_auto_create",
-        &format!(
-            "debezium.source.topic.prefix={prefix}\nspillway.kinesis.auto.create.streams=true"
-        ),
+        &prefix,
+        "spillway.kinesis.auto.create.streams=true",
     );
     let mut capture = Spillway::start("capture", &config, dir.path(), None);
     capture.wait_for("streaming", 1);
@@ -323,7 +316,7 @@ async fn a_custom_mapper_renames_streams() {
     let config = kinesis_config(
         &db,
         dir.path(),
-        "capture_rename",
+        &unique,
         &format!(
             "spillway.mapper.plugin={mapper}\n\
              spillway.mapper.config.pattern={unique}-{{schema}}-{{table}}"
@@ -351,12 +344,7 @@ async fn kill_9_during_delivery_loses_nothing() {
     .await;
     let stream = format!("{prefix}.public.t");
     create_stream(&kinesis, &stream).await;
-    let config = kinesis_config(
-        &db,
-        dir.path(),
-        "capture_kinesis_kill",
-        &format!("debezium.source.topic.prefix={prefix}\nspillway.capture.batch.size=50"),
-    );
+    let config = kinesis_config(&db, dir.path(), &prefix, "spillway.capture.batch.size=50");
     let mut capture = Spillway::start("capture", &config, dir.path(), None);
     capture.wait_for("streaming", 1);
     let writer = support::postgres::write_rows(&db.name, 1, 2000);
@@ -432,10 +420,9 @@ async fn partial_failures_and_throttling_lose_and_reorder_nothing() {
     let config = kinesis_config(
         &db,
         dir.path(),
-        "capture_faults",
+        &prefix,
         &format!(
-            "debezium.source.topic.prefix={prefix}\n\
-             debezium.sink.kinesis.endpoint=http://{proxy}\n\
+            "debezium.sink.kinesis.endpoint=http://{proxy}\n\
              debezium.sink.kinesis.batch.size=8"
         ),
     );

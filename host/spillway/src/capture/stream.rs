@@ -348,16 +348,14 @@ impl<S: Sink> Streamer<'_, S> {
         let position = self.position(lsn);
         let after = cells(table, new);
         let before = old.map(|old| cells(table, old));
-        if let Some(before) = &before {
-            let key_of = |cells: &[Cell<'_>]| self.encoder.key(table, cells);
-            let old_key = key_of(before).map_err(anyhow::Error::msg)?;
-            if old_key.is_some() && old_key != key_of(&after).map_err(anyhow::Error::msg)? {
-                self.delete(table, before, &position)?;
-                if !self.skipped('c') {
-                    self.change(table, Op::Create, None, Some(&after), &position)?;
-                }
-                return Ok(());
+        if let Some(before) = &before
+            && !table.same_key(before, &after)
+        {
+            self.delete(table, before, &position)?;
+            if !self.skipped('c') {
+                self.change(table, Op::Create, None, Some(&after), &position)?;
             }
+            return Ok(());
         }
         if self.skipped('u') {
             return Ok(());

@@ -41,7 +41,7 @@ pub struct Table {
 }
 
 /// A source column's value in one row.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cell<'a> {
     /// PostgreSQL sent no value: an unchanged TOASTed value, or a column
     /// missing from an old row.
@@ -123,6 +123,12 @@ impl Table {
     /// The index in `columns` of the column named `name`, if captured.
     pub fn position(&self, name: &str) -> Option<usize> {
         self.positions.get(name).copied()
+    }
+
+    /// Whether two rows' cells hold the same primary key (always, for a
+    /// table without one).
+    pub fn same_key(&self, a: &[Cell<'_>], b: &[Cell<'_>]) -> bool {
+        self.key.iter().all(|&i| a.get(i) == b.get(i))
     }
 
     /// Writes the row `cells` (one per column) as the Value struct's JSON.
