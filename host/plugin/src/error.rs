@@ -142,6 +142,22 @@ impl PluginError {
                 | Self::InvalidOutput { .. }
         )
     }
+
+    /// A short name for the kind of failure, as metrics label it.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Read { .. } => "read",
+            Self::NotAComponent { .. } => "not_a_component",
+            Self::WrongContract { .. } => "wrong_contract",
+            Self::Runtime(_) => "runtime",
+            Self::Instantiate { .. } => "instantiate",
+            Self::Failed { .. } => "failed",
+            Self::Trapped { .. } => "trapped",
+            Self::TimedOut { .. } => "timed_out",
+            Self::OutOfMemory { .. } => "out_of_memory",
+            Self::InvalidOutput { .. } => "invalid_output",
+        }
+    }
 }
 
 fn tail(stderr: &str) -> String {

@@ -29,6 +29,10 @@ mod sandbox;
 mod stderr;
 mod worker;
 
+/// The counter of failed plugin calls (labels `kind`, `plugin`, `error`),
+/// recorded through the `metrics` facade.
+pub const ERRORS_METRIC: &str = "spillway_plugin_errors_total";
+
 pub use contract::VERSION;
 pub use error::PluginError;
 pub use runtime::{Code, Limits, PluginSpec, Runtime, RuntimeOptions};

@@ -198,7 +198,7 @@ impl<W: World> Worker<W> {
     ) -> Result<R, PluginError> {
         let mut live = match self.live.take() {
             Some(live) => live,
-            None => self.loaded.start()?,
+            None => self.loaded.start().map_err(|e| self.counted(e))?,
         };
         live.store.set_epoch_deadline(self.loaded.deadline_ticks());
         let started = Instant::now();
@@ -216,26 +216,38 @@ impl<W: World> Worker<W> {
                 self.live = Some(live);
                 Ok(result)
             }
-            Err(e) => Err(self.loaded.classify(e, started.elapsed(), &live.store)),
+            Err(e) => Err(self.counted(self.loaded.classify(e, started.elapsed(), &live.store))),
         }
+    }
+
+    /// `error`, counted in the plugin errors metric.
+    fn counted(&self, error: PluginError) -> PluginError {
+        metrics::counter!(
+            crate::ERRORS_METRIC,
+            "kind" => self.loaded.kind(),
+            "plugin" => self.loaded.name().to_owned(),
+            "error" => error.label(),
+        )
+        .increment(1);
+        error
     }
 
     /// A plugin error of this worker's plugin, for results the guest returned.
     pub(crate) fn failed(&self, message: String) -> PluginError {
-        PluginError::Failed {
+        self.counted(PluginError::Failed {
             kind: self.loaded.kind(),
             plugin: self.loaded.name().to_owned(),
             message,
-        }
+        })
     }
 
     /// A plugin error for a result the host refuses.
     pub(crate) fn invalid(&self, reason: String) -> PluginError {
-        PluginError::InvalidOutput {
+        self.counted(PluginError::InvalidOutput {
             kind: self.loaded.kind(),
             plugin: self.loaded.name().to_owned(),
             reason,
-        }
+        })
     }
 }
 

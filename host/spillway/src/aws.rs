@@ -68,3 +68,28 @@ pub async fn queue_url(
             .with_context(|| format!("cannot look up SQS queue '{queue}'")),
     }
 }
+
+/// Whether the Kinesis stream `name` exists.
+pub async fn kinesis_stream_exists(
+    kinesis: &aws_sdk_kinesis::Client,
+    name: &str,
+) -> anyhow::Result<bool> {
+    match kinesis
+        .describe_stream_summary()
+        .stream_name(name)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|e| e.is_resource_not_found_exception()) =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(anyhow::anyhow!(
+            "cannot describe Kinesis stream '{name}': {}",
+            aws_sdk_kinesis::error::DisplayErrorContext(e)
+        )),
+    }
+}

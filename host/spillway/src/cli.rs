@@ -19,6 +19,13 @@ pub struct Cli {
 /// Spillway's commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the stages `spillway.run.stages` names (capture, forward and
+    /// consume by default) in one process, until SIGTERM or Ctrl-C.
+    Run {
+        /// The configuration file (Debezium Server properties format).
+        #[arg(long)]
+        config: PathBuf,
+    },
     /// Capture PostgreSQL's changes as Debezium-compatible events to the sink
     /// (`debezium.sink.type`: kinesis or stdout), until SIGTERM or Ctrl-C.
     Capture {
@@ -42,6 +49,13 @@ pub enum Command {
     },
     /// Consume the SQS queue with the consumer plugin, until SIGTERM or Ctrl-C.
     Consume {
+        /// The configuration file (Debezium Server properties format).
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Check the configuration, the plugins, PostgreSQL and the AWS
+    /// resources; list every problem with its fix, exit non-zero if any.
+    Check {
         /// The configuration file (Debezium Server properties format).
         #[arg(long)]
         config: PathBuf,

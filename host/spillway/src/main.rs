@@ -1,23 +1,15 @@
 //! The `spillway` binary: parses the command line, sets up logging, runs a command.
 
 use std::io::IsTerminal;
-use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::Parser;
-use spillway::capture::{
-    self, CaptureSettings, KinesisSettings, KinesisSink, StdoutFormat, StdoutSink,
-};
 use spillway::cli::{Cli, Command, PluginCommand};
 use spillway::config::Config;
-use spillway::consume::{self, ConsumeSettings};
-use spillway::forward::{self, ForwardSettings};
-use spillway::plugins::{self, Kind};
-use spillway::{aws, plugin_test};
-use spillway_plugin::consumer::Consumer;
-use spillway_plugin::mapper::Mapper;
-use spillway_plugin::transformer::Transformer;
+use spillway::plugins;
+use spillway::stages::{self, Stage};
+use spillway::{aws, check, plugin_test};
 use spillway_plugin::{Code, Runtime};
 
 /// mimalloc keeps freed memory for reuse: capture allocates and frees a
@@ -38,7 +30,7 @@ fn main() -> ExitCode {
         .with_target(false)
         .init();
     match run(Cli::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
@@ -46,27 +38,28 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<()> {
+fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Consume { config } => {
-            tokio::runtime::Runtime::new()?.block_on(consume_command(&config))
+        Command::Run { config } => {
+            let config = Config::load(&config)?;
+            let stages = Stage::from_config(&config)?;
+            stages::run(config, &stages)?;
         }
-        Command::Capture { config } => {
-            // One thread: pg_walstream's connection runs on a thread of its
-            // own, and PostgreSQL's walsender needs the other core.
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?
-                .block_on(capture_command(&config))
-        }
+        Command::Capture { config } => stages::run(Config::load(&config)?, &[Stage::Capture])?,
+        Command::Forward { config } => stages::run(Config::load(&config)?, &[Stage::Forward])?,
+        Command::Consume { config } => stages::run(Config::load(&config)?, &[Stage::Consume])?,
         Command::Provision { config } => tokio::runtime::Runtime::new()?.block_on(async {
             let config = Config::load(&config)?;
             let aws = aws::sdk_config(&config).await;
             spillway::provision::run(&config, &aws, &mut std::io::stdout().lock()).await?;
             anyhow::Ok(())
-        }),
-        Command::Forward { config } => {
-            tokio::runtime::Runtime::new()?.block_on(forward_command(&config))
+        })?,
+        Command::Check { config } => {
+            let report = tokio::runtime::Runtime::new()?.block_on(check::run(&config));
+            print!("{report}");
+            if !report.passed() {
+                return Ok(ExitCode::FAILURE);
+            }
         }
         Command::Plugin(PluginCommand::Test {
             kind,
@@ -84,78 +77,8 @@ fn run(cli: Cli) -> Result<()> {
                 path => Code::File(path.into()),
             };
             let runtime = Runtime::new(&plugins::runtime_options(&config))?;
-            plugin_test::run(&runtime, kind, spec, &input, &mut std::io::stdout().lock())
+            plugin_test::run(&runtime, kind, spec, &input, &mut std::io::stdout().lock())?;
         }
     }
-}
-
-async fn consume_command(path: &Path) -> Result<()> {
-    let config = Config::load(path)?;
-    let settings = ConsumeSettings::from_config(&config)?;
-    let runtime = Runtime::new(&plugins::runtime_options(&config))?;
-    let plugin = Consumer::load(&runtime, plugins::spec(&config, Kind::Consumer)?)?;
-    let sqs = aws_sdk_sqs::Client::new(&aws::sdk_config(&config).await);
-    consume::run(settings, plugin, sqs, shutdown_signal()).await?;
-    Ok(())
-}
-
-async fn capture_command(path: &Path) -> Result<()> {
-    let config = Config::load(path)?;
-    let settings = CaptureSettings::from_config(&config)?;
-    match config.get("debezium.sink.type").unwrap_or("kinesis") {
-        "stdout" => {
-            let format = match config.get("spillway.stdout.format") {
-                Some("record") => StdoutFormat::Record,
-                _ => StdoutFormat::Value,
-            };
-            let mut sink = StdoutSink::new(
-                std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock()),
-                format,
-            );
-            capture::run(settings, &mut sink, shutdown_signal()).await?;
-        }
-        _ => {
-            let runtime = Runtime::new(&plugins::runtime_options(&config))?;
-            let mapper = Mapper::load(&runtime, plugins::spec(&config, Kind::Mapper)?)?;
-            let client = aws_sdk_kinesis::Client::new(&aws::kinesis_sdk_config(&config).await);
-            let mut sink = KinesisSink::new(
-                client,
-                mapper.worker(),
-                KinesisSettings::from_config(&config)?,
-                &settings.prefix,
-                &settings.database,
-            );
-            capture::run(settings, &mut sink, shutdown_signal()).await?;
-        }
-    }
-    Ok(())
-}
-
-async fn forward_command(path: &Path) -> Result<()> {
-    let config = Config::load(path)?;
-    let settings = ForwardSettings::from_config(&config)?;
-    let runtime = Runtime::new(&plugins::runtime_options(&config))?;
-    let plugin = Transformer::load(&runtime, plugins::spec(&config, Kind::Transformer)?)?;
-    let aws = aws::sdk_config(&config).await;
-    forward::run(settings, plugin, &aws, shutdown_signal()).await?;
-    Ok(())
-}
-
-/// Completes on SIGTERM or SIGINT (Ctrl-C).
-async fn shutdown_signal() {
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(e) => {
-                tracing::error!("cannot listen for SIGTERM: {e}");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminate => {}
-    }
+    Ok(ExitCode::SUCCESS)
 }

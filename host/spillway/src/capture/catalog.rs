@@ -79,6 +79,13 @@ impl Catalog {
 
     /// Checks what capture needs of the server and the user.
     pub fn check_server(&mut self) -> Result<()> {
+        self.check_wal_level()?;
+        self.check_replication_role()?;
+        self.check_styles()
+    }
+
+    /// Logical decoding needs `wal_level=logical`.
+    pub fn check_wal_level(&mut self) -> Result<()> {
         let wal_level = self.value("SHOW wal_level")?.unwrap_or_default();
         if wal_level != "logical" {
             bail!(
@@ -87,6 +94,11 @@ impl Catalog {
                  postgresql.conf) and restart PostgreSQL."
             );
         }
+        Ok(())
+    }
+
+    /// The user must be allowed to open a replication connection.
+    pub fn check_replication_role(&mut self) -> Result<()> {
         let user = literal(&self.user);
         let can_replicate = self.value(&format!(
             "SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = {user}"
@@ -99,6 +111,11 @@ impl Catalog {
                 ident(&self.user)
             );
         }
+        Ok(())
+    }
+
+    /// Values are read in PostgreSQL's default output styles.
+    pub fn check_styles(&mut self) -> Result<()> {
         let styles =
             self.rows("SELECT current_setting('DateStyle'), current_setting('IntervalStyle')")?;
         let (date_style, interval_style) = match styles.first().map(Vec::as_slice) {
@@ -275,12 +292,7 @@ impl Catalog {
     ) -> Result<()> {
         let name = &settings.publication;
         let quoted = ident(name);
-        let exists = self
-            .value(&format!(
-                "SELECT 1 FROM pg_publication WHERE pubname = {}",
-                literal(name)
-            ))?
-            .is_some();
+        let exists = self.publication_exists(name)?;
         let list = tables
             .iter()
             .map(|t| format!("{}.{}", ident(&t.table.schema), ident(&t.table.name)))
@@ -314,6 +326,16 @@ impl Catalog {
         Ok(())
     }
 
+    /// Whether the publication exists.
+    pub fn publication_exists(&mut self, name: &str) -> Result<bool> {
+        Ok(self
+            .value(&format!(
+                "SELECT 1 FROM pg_publication WHERE pubname = {}",
+                literal(name)
+            ))?
+            .is_some())
+    }
+
     /// The slot's state, if it exists.
     pub fn slot(&mut self, name: &str) -> Result<Option<SlotState>> {
         let rows = self.rows(&format!(
@@ -325,6 +347,19 @@ impl Catalog {
             catalog_xmin: r.first().cloned().flatten().and_then(|x| x.parse().ok()),
             active: r.get(1).cloned().flatten().as_deref() == Some("t"),
         }))
+    }
+
+    /// How many WAL bytes the slot's confirmed position is behind the
+    /// server's current one (`None` if the slot is gone).
+    pub fn slot_lag_bytes(&mut self, name: &str) -> Result<Option<u64>> {
+        Ok(self
+            .value(&format!(
+                "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint \
+                 FROM pg_replication_slots WHERE slot_name = {}",
+                literal(name)
+            ))?
+            .and_then(|bytes| bytes.parse::<i64>().ok())
+            .map(|bytes| bytes.max(0) as u64))
     }
 
     /// Refuses to go on when no replication slot is free for a new one.

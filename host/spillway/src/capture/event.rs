@@ -98,6 +98,7 @@ impl Encoder {
         after: Option<&[Cell<'_>]>,
         position: &Position,
     ) -> Result<Record, String> {
+        table.events.increment(1);
         let mut value = Vec::with_capacity(table.envelope_schema.len() + 512);
         value.extend_from_slice(br#"{"schema":"#);
         value.extend_from_slice(table.envelope_schema.as_bytes());

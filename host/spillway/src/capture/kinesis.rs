@@ -34,6 +34,7 @@ use super::sink::Sink;
 use super::table::Table;
 use crate::backoff::Backoff;
 use crate::config::{Config, ConfigError};
+use crate::telemetry::metrics::{DELIVERED, RETRIES};
 
 /// Kinesis' limits.
 const MAX_RECORDS_PER_CALL: usize = 500;
@@ -168,32 +169,17 @@ impl KinesisSink {
     }
 
     async fn ensure_stream(&self, name: &str) -> Result<()> {
-        let described = self
-            .client
-            .describe_stream_summary()
-            .stream_name(name)
-            .send()
-            .await;
-        match described {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_resource_not_found_exception()) =>
-            {
-                if !self.settings.auto_create {
-                    bail!(
-                        "Kinesis stream '{name}' does not exist: create it (`spillway provision \
-                         --config FILE`, or `aws kinesis create-stream --stream-name {name} \
-                         --shard-count 1`), or set spillway.kinesis.auto.create.streams=true"
-                    );
-                }
-                self.create_stream(name).await
-            }
-            Err(e) => {
-                Err(anyhow::Error::new(e)
-                    .context(format!("cannot describe Kinesis stream '{name}'")))
-            }
+        if crate::aws::kinesis_stream_exists(&self.client, name).await? {
+            return Ok(());
         }
+        if !self.settings.auto_create {
+            bail!(
+                "Kinesis stream '{name}' does not exist: create it (`spillway provision \
+                 --config FILE`, or `aws kinesis create-stream --stream-name {name} \
+                 --shard-count 1`), or set spillway.kinesis.auto.create.streams=true"
+            );
+        }
+        self.create_stream(name).await
     }
 
     async fn create_stream(&self, name: &str) -> Result<()> {
@@ -341,6 +327,8 @@ async fn put_in_order(
             end += 1;
         }
         put_until_stored(client, stream, entries[start..end].to_vec()).await?;
+        metrics::counter!(DELIVERED, "destination" => stream.to_owned())
+            .increment((end - start) as u64);
         start = end;
     }
     Ok(())
@@ -348,6 +336,7 @@ async fn put_in_order(
 
 async fn put_until_stored(client: &Client, stream: &str, mut pending: Vec<Entry>) -> Result<()> {
     let mut backoff = Backoff::default();
+    let retries = metrics::counter!(RETRIES, "stage" => "capture", "operation" => "PutRecords");
     while !pending.is_empty() {
         let request = pending
             .iter()
@@ -383,6 +372,7 @@ async fn put_until_stored(client: &Client, stream: &str, mut pending: Vec<Entry>
                     "PutRecords failed, retrying: {}",
                     aws_error(&e)
                 );
+                retries.increment(1);
                 tokio::time::sleep(backoff.next_delay()).await;
                 continue;
             }
@@ -395,6 +385,7 @@ async fn put_until_stored(client: &Client, stream: &str, mut pending: Vec<Entry>
             "PutRecords stored part of a call, retrying the rest"
         );
         pending = retry_set(pending, &failed);
+        retries.increment(1);
         tokio::time::sleep(backoff.next_delay()).await;
     }
     Ok(())

@@ -3,7 +3,8 @@
 //!
 //! Layout:
 //! - [`settings`]: Debezium's connector keys; [`catalog`]: the checks, tables,
-//!   publication and slot, over ordinary SQL;
+//!   publication and slot, over ordinary SQL; [`preflight`]: those checks
+//!   for `spillway check`, each reported on its own;
 //! - [`types`], [`decimal`], [`temporal`]: PostgreSQL values as Debezium
 //!   represents them; [`table`]: a table's columns, key and schemas;
 //!   [`event`]: the events' JSON; [`transaction`]: transaction metadata;
@@ -22,6 +23,7 @@ mod catalog;
 mod decimal;
 mod event;
 mod kinesis;
+mod preflight;
 mod settings;
 mod sink;
 mod snapshot;
@@ -42,12 +44,15 @@ use pg_walstream::{LogicalReplicationStream, ReplicationStreamConfig, RetryConfi
 
 pub use event::{Record, VERSION};
 pub use kinesis::{KinesisSettings, KinesisSink, Oversize};
+pub use preflight::check as preflight;
 pub use settings::{CaptureSettings, SnapshotMode};
 pub use sink::{Sink, StdoutFormat, StdoutSink};
 pub use table::Table;
 
 use catalog::{Catalog, CatalogTable};
 use state::State;
+
+use crate::telemetry::health;
 
 /// What a run of capture did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -108,6 +113,7 @@ pub async fn run<S: Sink>(
     sink: &mut S,
     shutdown: impl Future<Output = ()>,
 ) -> Result<Summary> {
+    health::starting("capture");
     let mut catalog = Catalog::connect(&settings)?;
     catalog.check_server()?;
     let tables = catalog.tables(&settings)?;

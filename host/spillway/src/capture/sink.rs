@@ -8,6 +8,7 @@ use std::io::Write;
 use anyhow::{Context, Result};
 
 use super::event::Record;
+use crate::telemetry::metrics::DELIVERED;
 
 /// A destination for events.
 pub trait Sink {
@@ -28,18 +29,24 @@ pub enum StdoutFormat {
 pub struct StdoutSink<W: Write> {
     out: W,
     format: StdoutFormat,
+    delivered: metrics::Counter,
 }
 
 impl<W: Write> StdoutSink<W> {
     /// A sink writing to `out`.
     pub fn new(out: W, format: StdoutFormat) -> Self {
-        StdoutSink { out, format }
+        StdoutSink {
+            out,
+            format,
+            delivered: metrics::counter!(DELIVERED, "destination" => "stdout"),
+        }
     }
 }
 
 impl<W: Write> Sink for StdoutSink<W> {
     async fn write(&mut self, records: &[Record]) -> Result<()> {
         let null: &[u8] = b"null";
+        let mut lines = 0;
         for record in records {
             match (self.format, &record.value) {
                 (StdoutFormat::Value, Some(value)) => self.out.write_all(value)?,
@@ -55,9 +62,12 @@ impl<W: Write> Sink for StdoutSink<W> {
                 }
             }
             self.out.write_all(b"\n")?;
+            lines += 1;
         }
         self.out
             .flush()
-            .context("cannot write events to standard output")
+            .context("cannot write events to standard output")?;
+        self.delivered.increment(lines);
+        Ok(())
     }
 }

@@ -3,7 +3,7 @@
 //! snapshot), and streaming then starts at the slot's consistent point, so
 //! every row is either in the copy or in the stream, never both, never
 //! neither. Rows become `op: r` events with Debezium's snapshot markers;
-//! progress is logged per table.
+//! progress is logged per table, and kept in the snapshot metrics.
 
 use std::collections::HashSet;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -16,6 +16,10 @@ use super::catalog::Catalog;
 use super::event::{Encoder, Op, Position, Record, cells};
 use super::settings::CaptureSettings;
 use super::sink::Sink;
+use crate::telemetry::metrics::{SNAPSHOT_ROWS, SNAPSHOT_ROWS_ESTIMATED};
+
+/// How many rows go by between updates of the rows-copied metric.
+const METRIC_EVERY: u64 = 1024;
 
 /// Copies the captured tables through a new slot's exported snapshot and
 /// writes them to `sink`; returns the stream, ready to start where the
@@ -49,6 +53,7 @@ pub async fn run<S: Sink>(
         lsn = %consistent_point,
         "snapshot started"
     );
+    crate::telemetry::health::ready("capture");
     let ts_us = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_micros() as i64);
@@ -117,11 +122,13 @@ pub async fn run<S: Sink>(
     Ok((stream, count, consistent_point.to_string()))
 }
 
-/// Per-table snapshot progress, logged at a steady interval.
+/// Per-table snapshot progress, logged at a steady interval and kept in
+/// the rows-copied metric.
 struct Progress<'a> {
     tables: &'a Tables,
     interval: std::time::Duration,
     current: Option<u32>,
+    copied: metrics::Gauge,
     rows: u64,
     started: Instant,
     last_log: Instant,
@@ -131,11 +138,18 @@ struct Progress<'a> {
 
 impl<'a> Progress<'a> {
     fn new(settings: &CaptureSettings, tables: &'a Tables) -> Self {
+        for (oid, table) in &tables.by_oid {
+            let name = format!("{}.{}", table.schema, table.name);
+            let estimate = tables.estimates.get(oid).copied().unwrap_or(0);
+            metrics::gauge!(SNAPSHOT_ROWS_ESTIMATED, "table" => name.clone()).set(estimate as f64);
+            metrics::gauge!(SNAPSHOT_ROWS, "table" => name).set(0.0);
+        }
         let now = Instant::now();
         Progress {
             tables,
             interval: settings.progress_interval,
             current: None,
+            copied: metrics::Gauge::noop(),
             rows: 0,
             started: now,
             last_log: now,
@@ -148,6 +162,12 @@ impl<'a> Progress<'a> {
         if self.current != Some(oid) {
             self.finish_table();
             self.current = Some(oid);
+            self.copied = match self.tables.get(oid) {
+                Some(t) => {
+                    metrics::gauge!(SNAPSHOT_ROWS, "table" => format!("{}.{}", t.schema, t.name))
+                }
+                None => metrics::Gauge::noop(),
+            };
             self.rows = 0;
             self.started = Instant::now();
         }
@@ -156,6 +176,9 @@ impl<'a> Progress<'a> {
     fn row(&mut self) {
         self.rows += 1;
         self.total += 1;
+        if self.rows.is_multiple_of(METRIC_EVERY) {
+            self.copied.set(self.rows as f64);
+        }
         if self.last_log.elapsed() >= self.interval {
             self.last_log = Instant::now();
             self.log(false);
@@ -195,6 +218,7 @@ impl<'a> Progress<'a> {
 
     fn finish_table(&mut self) {
         if self.current.is_some() {
+            self.copied.set(self.rows as f64);
             self.log(true);
         }
     }

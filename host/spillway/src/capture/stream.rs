@@ -8,6 +8,10 @@
 //! commit. While nothing arrives, capture writes a logical decoding message
 //! every `heartbeat.interval.ms` and acknowledges it when it comes back, so
 //! the slot keeps advancing while the captured tables are idle.
+//!
+//! Lag is kept in two metrics: seconds from a transaction's commit to its
+//! storing, and the slot's distance in WAL bytes from PostgreSQL's current
+//! position (sampled every [`LAG_SAMPLE_INTERVAL`]).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -27,6 +31,10 @@ use super::settings::CaptureSettings;
 use super::sink::Sink;
 use super::table::{Cell, Table};
 use super::transaction::Tracker;
+use crate::telemetry::{health, metrics as names};
+
+/// How often the slot's lag in bytes is read from PostgreSQL.
+const LAG_SAMPLE_INTERVAL: Duration = Duration::from_secs(5);
 
 /// The transaction being read.
 #[derive(Clone, Copy)]
@@ -52,6 +60,9 @@ struct Streamer<'a, S: Sink> {
     catalog: Option<Catalog>,
     encoder: &'a Encoder,
     last_heartbeat: Instant,
+    last_lag_sample: Option<Instant>,
+    lag_bytes: metrics::Gauge,
+    lag_seconds: metrics::Gauge,
     /// Transaction metadata, when `provide.transaction.metadata` is on.
     tracker: Option<Tracker>,
     sink: &'a mut S,
@@ -59,6 +70,8 @@ struct Streamer<'a, S: Sink> {
     oldest: Option<Instant>,
     /// The end LSN of the last commit whose events are all in `batch` or stored.
     committed: Option<u64>,
+    /// The commit time (µs since the epoch) of that commit, if it was one.
+    committed_at_us: Option<i64>,
     transaction: Option<Transaction>,
     last_commit: Option<u64>,
     written: u64,
@@ -78,6 +91,7 @@ pub async fn run<S: Sink, F: Future<Output = ()>>(
         .await
         .context("cannot start streaming from the replication slot")?;
     tracing::info!(slot = %settings.slot, "streaming");
+    health::ready("capture");
     let mut events = stream.into_stream(CancellationToken::new());
     let mut streamer = Streamer {
         settings,
@@ -85,6 +99,9 @@ pub async fn run<S: Sink, F: Future<Output = ()>>(
         catalog: Some(context.catalog),
         encoder: context.encoder,
         last_heartbeat: Instant::now(),
+        last_lag_sample: None,
+        lag_bytes: metrics::gauge!(names::CAPTURE_LAG_BYTES),
+        lag_seconds: metrics::gauge!(names::CAPTURE_LAG_SECONDS),
         tracker: settings
             .transaction_metadata
             .then(|| Tracker::new(&settings.prefix)),
@@ -92,6 +109,7 @@ pub async fn run<S: Sink, F: Future<Output = ()>>(
         batch: Vec::with_capacity(settings.batch_size),
         oldest: None,
         committed: None,
+        committed_at_us: None,
         transaction: None,
         last_commit: None,
         written: 0,
@@ -116,6 +134,13 @@ pub async fn run<S: Sink, F: Future<Output = ()>>(
             Ok(Some(Err(e))) => return Err(e).context("replication failed"),
             Ok(Some(Ok(event))) => streamer.handle(event, &events).await?,
         }
+        if streamer
+            .last_lag_sample
+            .is_none_or(|t| t.elapsed() >= LAG_SAMPLE_INTERVAL)
+        {
+            streamer.last_lag_sample = Some(Instant::now());
+            streamer.sample_lag_bytes();
+        }
     }
     streamer.flush(&events).await?;
     tracing::info!(events = streamer.written, "capture stopping");
@@ -137,7 +162,26 @@ impl<S: Sink> Streamer<'_, S> {
         if let Some(lsn) = self.committed.take() {
             events.update_applied_lsn(lsn);
         }
+        if let Some(commit_us) = self.committed_at_us.take() {
+            let now_us = chrono::Utc::now().timestamp_micros();
+            self.lag_seconds
+                .set((now_us - commit_us).max(0) as f64 / 1_000_000.0);
+        }
         Ok(())
+    }
+
+    /// Reads how far the slot's confirmed position is behind PostgreSQL's
+    /// WAL into the lag metric; a failure only costs a sample.
+    fn sample_lag_bytes(&mut self) {
+        let slot = &self.settings.slot;
+        match self.catalog().and_then(|c| c.slot_lag_bytes(slot)) {
+            Ok(Some(bytes)) => self.lag_bytes.set(bytes as f64),
+            Ok(None) => {}
+            Err(e) => {
+                tracing::debug!("cannot read the slot's lag: {e:#}");
+                self.catalog = None;
+            }
+        }
     }
 
     /// Writes a heartbeat message; a failure (PostgreSQL restarting) is
@@ -197,7 +241,7 @@ impl<S: Sink> Streamer<'_, S> {
                 {
                     self.push(end);
                 }
-                self.transaction = None;
+                self.committed_at_us = self.transaction.take().map(|t| t.ts_us);
                 self.last_commit = Some(commit_lsn.value());
                 self.committed = Some(end_lsn.value());
                 if self.batch.is_empty() || self.batch.len() >= self.settings.batch_size {

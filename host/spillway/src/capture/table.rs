@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use super::types::{Kind, write_str};
+use crate::telemetry::metrics::CAPTURE_EVENTS;
 
 /// A column that events carry.
 #[derive(Debug, Clone)]
@@ -37,6 +38,8 @@ pub struct Table {
     pub key_schema: String,
     /// The envelope's Connect schema (JSON).
     pub envelope_schema: String,
+    /// The table's count of captured events (a metric).
+    pub events: metrics::Counter,
     positions: HashMap<String, usize>,
 }
 
@@ -88,6 +91,7 @@ impl Table {
             .enumerate()
             .map(|(i, c)| (c.name.clone(), i))
             .collect();
+        let events = metrics::counter!(CAPTURE_EVENTS, "table" => format!("{schema}.{name}"));
         Table {
             schema,
             name,
@@ -96,6 +100,7 @@ impl Table {
             topic,
             key_schema,
             envelope_schema,
+            events,
             positions,
         }
     }
@@ -111,6 +116,7 @@ impl Table {
             topic: topic.to_owned(),
             key_schema: String::new(),
             envelope_schema: String::new(),
+            events: metrics::Counter::noop(),
             positions: HashMap::new(),
         }
     }

@@ -325,6 +325,20 @@ pub static KEYS: &[Key] = &[
         doc: "Endpoint URL of the AWS clients (an emulator); default: `AWS_ENDPOINT_URL`, else AWS.",
     },
     Key {
+        name: "spillway.run.stages",
+        default: Some("capture,forward,consume"),
+        value: Value::Text,
+        doc: "The stages `spillway run` runs in one process, comma-separated: any of capture, \
+              forward and consume.",
+    },
+    Key {
+        name: "spillway.http.address",
+        default: None,
+        value: Value::Text,
+        doc: "Where the process serves `/health/live`, `/health/ready` and `/metrics` \
+              (Prometheus), as `host:port` (`0.0.0.0:9090` in a container). Default: no endpoint.",
+    },
+    Key {
         name: "spillway.plugins.cache.dir",
         default: None,
         value: Value::Text,

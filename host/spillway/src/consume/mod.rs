@@ -20,7 +20,6 @@ mod leases;
 mod settings;
 
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -32,6 +31,8 @@ use spillway_plugin::consumer::{Consumer, ConsumerWorker, Message, Outcome};
 use tokio::sync::{Semaphore, watch};
 
 use crate::backoff::Backoff;
+use crate::telemetry::health;
+use crate::telemetry::metrics::{self as names, Tally};
 use deleter::{Ack, Deleter};
 use leases::Leases;
 pub use settings::ConsumeSettings;
@@ -56,14 +57,29 @@ pub struct Summary {
     pub released: u64,
 }
 
-#[derive(Default)]
 struct Counters {
-    received: AtomicU64,
-    acked: AtomicU64,
-    retried: AtomicU64,
-    rejected: AtomicU64,
-    failed: AtomicU64,
-    released: AtomicU64,
+    received: Tally,
+    acked: Tally,
+    retried: Tally,
+    rejected: Tally,
+    failed: Tally,
+    released: Tally,
+}
+
+impl Counters {
+    fn new() -> Self {
+        let outcome = |outcome: &'static str| {
+            Tally::new(metrics::counter!(names::CONSUMED, "outcome" => outcome))
+        };
+        Counters {
+            received: Tally::new(metrics::counter!(names::CONSUME_RECEIVED)),
+            acked: outcome("ack"),
+            retried: outcome("retry"),
+            rejected: outcome("reject"),
+            failed: outcome("failed"),
+            released: outcome("released"),
+        }
+    }
 }
 
 /// Everything the pollers and group tasks share.
@@ -92,6 +108,7 @@ pub async fn run(
     sqs: Client,
     shutdown: impl Future<Output = ()>,
 ) -> Result<Summary> {
+    health::starting("consume");
     let queue_url = crate::aws::queue_url(&sqs, &settings.queue, "spillway.consumer.queue").await?;
     let fifo = queue_url.ends_with(".fifo");
     tracing::info!(
@@ -105,13 +122,14 @@ pub async fn run(
         deleter: Deleter::start(sqs.clone(), queue_url.clone()),
         plugins: Mutex::new((0..settings.workers).map(|_| plugin.worker()).collect()),
         permits: Arc::new(Semaphore::new(settings.workers)),
-        counters: Counters::default(),
+        counters: Counters::new(),
         sqs,
         queue_url,
         fifo,
         settings,
     });
 
+    health::ready("consume");
     let (stop_tx, stop_rx) = watch::channel(false);
     let pollers: Vec<_> = (0..stage.settings.pollers)
         .map(|_| tokio::spawn(poll(stage.clone(), stop_rx.clone())))
@@ -132,13 +150,13 @@ pub async fn run(
     let deleted = stage.deleter.close().await;
     let c = &stage.counters;
     let summary = Summary {
-        received: c.received.load(Ordering::Relaxed),
-        acked: c.acked.load(Ordering::Relaxed),
+        received: c.received.get(),
+        acked: c.acked.get(),
         deleted,
-        retried: c.retried.load(Ordering::Relaxed),
-        rejected: c.rejected.load(Ordering::Relaxed),
-        failed: c.failed.load(Ordering::Relaxed),
-        released: c.released.load(Ordering::Relaxed),
+        retried: c.retried.get(),
+        rejected: c.rejected.get(),
+        failed: c.failed.get(),
+        released: c.released.get(),
     };
     tracing::info!(?summary, "stopped");
     Ok(summary)
@@ -198,6 +216,7 @@ async fn receive(stage: &Stage) -> Result<Vec<Received>> {
         .await
         .map_err(|e| anyhow::anyhow!("{}", aws_sdk_sqs::error::DisplayErrorContext(e)))?;
     let mut received = Vec::new();
+    let mut newest_sent_ms = None;
     for m in out.messages.unwrap_or_default() {
         let (Some(id), Some(receipt)) = (m.message_id.clone(), m.receipt_handle.clone()) else {
             continue;
@@ -214,8 +233,10 @@ async fn receive(stage: &Stage) -> Result<Vec<Received>> {
                 .find(|(n, _)| n == name)
                 .map(|(_, v)| v.clone())
         };
+        let sent_ms = attribute("SentTimestamp").and_then(|t| t.parse::<i64>().ok());
+        newest_sent_ms = newest_sent_ms.max(sent_ms);
         stage.leases.hold(&receipt, &id).await;
-        stage.counters.received.fetch_add(1, Ordering::Relaxed);
+        stage.counters.received.add(1);
         received.push(Received {
             message: Message {
                 id,
@@ -228,6 +249,10 @@ async fn receive(stage: &Stage) -> Result<Vec<Received>> {
             },
             receipt,
         });
+    }
+    if let Some(sent_ms) = newest_sent_ms {
+        let age_ms = chrono::Utc::now().timestamp_millis() - sent_ms;
+        metrics::gauge!(names::CONSUME_LAG_SECONDS).set(age_ms.max(0) as f64 / 1000.0);
     }
     Ok(received)
 }
@@ -298,7 +323,7 @@ async fn settle(stage: &Stage, received: &Received, outcome: Result<Outcome, Plu
     stage.leases.release(&received.receipt).await;
     match outcome {
         Ok(Outcome::Ack) => {
-            counters.acked.fetch_add(1, Ordering::Relaxed);
+            counters.acked.add(1);
             stage
                 .deleter
                 .delete(Ack {
@@ -309,14 +334,14 @@ async fn settle(stage: &Stage, received: &Received, outcome: Result<Outcome, Plu
             return true;
         }
         Ok(Outcome::RetryAfter(seconds)) => {
-            counters.retried.fetch_add(1, Ordering::Relaxed);
+            counters.retried.add(1);
             tracing::info!(
                 "Message id '{id}' will be delivered again in {seconds} s, as the consumer plugin asked"
             );
             set_visibility(stage, received, Duration::from_secs(seconds.into())).await;
         }
         Ok(Outcome::Reject(reason)) => {
-            counters.rejected.fetch_add(1, Ordering::Relaxed);
+            counters.rejected.add(1);
             tracing::warn!(
                 "Message id '{id}' rejected by the consumer plugin: {reason}. It is not deleted: \
                  the queue delivers it again and, after its redrive policy's maxReceiveCount \
@@ -325,7 +350,7 @@ async fn settle(stage: &Stage, received: &Received, outcome: Result<Outcome, Plu
             );
         }
         Err(error) => {
-            counters.failed.fetch_add(1, Ordering::Relaxed);
+            counters.failed.add(1);
             let again = stage.settings.failure_retry;
             tracing::error!("Message id '{id}': {error}; it will be delivered again in {again:?}");
             set_visibility(stage, received, again).await;
@@ -337,7 +362,7 @@ async fn settle(stage: &Stage, received: &Received, outcome: Result<Outcome, Plu
 /// Gives messages back to the queue unhandled, in order.
 async fn release(stage: &Stage, messages: Vec<Received>) {
     for received in messages {
-        stage.counters.released.fetch_add(1, Ordering::Relaxed);
+        stage.counters.released.add(1);
         stage.leases.release(&received.receipt).await;
         set_visibility(stage, &received, Duration::ZERO).await;
     }

@@ -29,7 +29,6 @@ mod settings;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::Future;
 use std::ops::Range;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError};
 use std::time::Instant;
 
@@ -40,6 +39,8 @@ use spillway_plugin::transformer::{StreamRecord, Transformer, TransformerWorker}
 use tokio::sync::watch;
 
 use crate::backoff::Backoff;
+use crate::telemetry::health;
+use crate::telemetry::metrics::{self as names, Tally};
 
 pub use checkpoint::Checkpoints;
 pub use publish::PublishError;
@@ -58,12 +59,24 @@ pub struct Summary {
     pub given_up: u64,
 }
 
-#[derive(Default)]
 struct Counters {
-    records: AtomicU64,
-    events: AtomicU64,
-    retries: AtomicU64,
-    given_up: AtomicU64,
+    records: Tally,
+    events: Tally,
+    retries: Tally,
+    given_up: Tally,
+}
+
+impl Counters {
+    fn new() -> Self {
+        Counters {
+            records: Tally::new(metrics::counter!(names::FORWARD_RECORDS)),
+            events: Tally::new(metrics::counter!(names::FORWARDED)),
+            retries: Tally::new(
+                metrics::counter!(names::RETRIES, "stage" => "forward", "operation" => "batch"),
+            ),
+            given_up: Tally::new(metrics::counter!(names::FORWARD_GIVEN_UP)),
+        }
+    }
 }
 
 /// What every shard task shares.
@@ -94,6 +107,7 @@ pub async fn run(
     aws: &aws_config::SdkConfig,
     shutdown: impl Future<Output = ()>,
 ) -> Result<Summary> {
+    health::starting("forward");
     let kinesis = aws_sdk_kinesis::Client::new(aws);
     let eventbridge = aws_sdk_eventbridge::Client::new(aws);
     let on_failure = match &settings.on_failure_queue {
@@ -109,7 +123,7 @@ pub async fn run(
         settings,
         kinesis,
         eventbridge,
-        counters: Counters::default(),
+        counters: Counters::new(),
     });
     tracing::info!(
         streams = ?stage.settings.streams,
@@ -123,6 +137,7 @@ pub async fn run(
     };
     // A missing stream is an error now; later listing failures are retried.
     shards.start_ready(&stage, &transformer, &stop_rx).await?;
+    health::ready("forward");
     // Until shutdown, or until a shard fails for good (that stops them all).
     // Shards are listed again regularly and whenever one finishes, so the
     // children of a split or merge start once their parents are done.
@@ -161,10 +176,10 @@ pub async fn run(
     }
     let c = &stage.counters;
     let summary = Summary {
-        records: c.records.load(Ordering::Relaxed),
-        events: c.events.load(Ordering::Relaxed),
-        retries: c.retries.load(Ordering::Relaxed),
-        given_up: c.given_up.load(Ordering::Relaxed),
+        records: c.records.get(),
+        events: c.events.get(),
+        retries: c.retries.get(),
+        given_up: c.given_up.get(),
     };
     tracing::info!(?summary, "stopped");
     Ok(summary)
@@ -309,10 +324,7 @@ async fn forward_shard(
         };
         backoff = Backoff::default();
         if let Some(last) = batch.last() {
-            stage
-                .counters
-                .records
-                .fetch_add(batch.len() as u64, Ordering::Relaxed);
+            stage.counters.records.add(batch.len() as u64);
             let last = last.sequence_number.clone();
             worker = deliver(stage, stream, id, worker, &batch, &stop).await?;
             if *stop.borrow() {
@@ -387,7 +399,7 @@ async fn deliver(
             continue;
         }
         if settings.retry_attempts.is_some_and(|max| used >= max) {
-            stage.counters.given_up.fetch_add(1, Ordering::Relaxed);
+            stage.counters.given_up.add(1);
             tracing::error!(
                 stream,
                 shard,
@@ -406,7 +418,7 @@ async fn deliver(
             checkpoint(stage, stream, shard, part)?;
             continue;
         }
-        stage.counters.retries.fetch_add(1, Ordering::Relaxed);
+        stage.counters.retries.add(1);
         tracing::warn!(
             stream,
             shard,
@@ -442,10 +454,7 @@ async fn attempt(
     };
     match publish::publish(&stage.eventbridge, &events).await {
         Ok(_) => {
-            stage
-                .counters
-                .events
-                .fetch_add(events.len() as u64, Ordering::Relaxed);
+            stage.counters.events.add(events.len() as u64);
             (worker, Ok(()))
         }
         Err(e) => (worker, Err(e.to_string())),
@@ -532,6 +541,14 @@ async fn read_batch(
             .send()
             .await
             .map_err(|e| anyhow::anyhow!("{}", aws_sdk_kinesis::error::DisplayErrorContext(e)))?;
+        if let Some(behind) = out.millis_behind_latest() {
+            metrics::gauge!(
+                names::FORWARD_LAG_SECONDS,
+                "stream" => stream.to_owned(),
+                "shard" => shard.to_owned(),
+            )
+            .set(behind as f64 / 1000.0);
+        }
         batch.extend(out.records().iter().map(|r| {
             StreamRecord {
                 stream_name: stream.to_owned(),

@@ -1,0 +1,232 @@
+//! The stages as a process runs them: each built from the configuration
+//! (settings, plugins, AWS clients) and run until shutdown. `spillway run`
+//! runs several in one process; `capture`, `forward` and `consume` one each.
+//!
+//! Capture runs on a single-threaded runtime of its own (pg_walstream's
+//! connection has a thread of its own, and PostgreSQL's walsender needs the
+//! other core); forward, consume and the health endpoint share a
+//! multi-threaded one. A stage that fails stops the others, and the process
+//! exits with its error.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use spillway_plugin::Runtime;
+use spillway_plugin::consumer::Consumer;
+use spillway_plugin::mapper::Mapper;
+use spillway_plugin::transformer::Transformer;
+use tokio::sync::watch;
+
+use crate::capture::{self, CaptureSettings, KinesisSettings, KinesisSink, StdoutFormat};
+use crate::config::{Config, ConfigError};
+use crate::consume::{self, ConsumeSettings};
+use crate::forward::{self, ForwardSettings};
+use crate::plugins::{self, Kind};
+use crate::{aws, telemetry};
+
+/// A stage of the pipeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// PostgreSQL to the sink.
+    Capture,
+    /// Kinesis through the transformer to EventBridge.
+    Forward,
+    /// SQS to the consumer plugin.
+    Consume,
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Stage::Capture => "capture",
+            Stage::Forward => "forward",
+            Stage::Consume => "consume",
+        })
+    }
+}
+
+impl Stage {
+    /// The stages `spillway run` runs (`spillway.run.stages`).
+    pub fn from_config(config: &Config) -> Result<Vec<Stage>, ConfigError> {
+        let key = "spillway.run.stages";
+        let mut stages = Vec::new();
+        for name in config.list(key) {
+            let stage = match name.to_ascii_lowercase().as_str() {
+                "capture" => Stage::Capture,
+                "forward" => Stage::Forward,
+                "consume" => Stage::Consume,
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        key: key.to_owned(),
+                        value: name,
+                        reason: "expected capture, forward or consume".to_owned(),
+                    });
+                }
+            };
+            if !stages.contains(&stage) {
+                stages.push(stage);
+            }
+        }
+        if stages.is_empty() {
+            return Err(ConfigError::Missing {
+                key: key.to_owned(),
+                hint: "the stages to run, such as capture,forward,consume".to_owned(),
+            });
+        }
+        Ok(stages)
+    }
+}
+
+/// Runs `stages` until SIGTERM or Ctrl-C, or until one fails; serves the
+/// health and metrics endpoint when `spillway.http.address` is set.
+pub fn run(config: Config, stages: &[Stage]) -> Result<()> {
+    let config = Arc::new(config);
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let (stop, stopped) = watch::channel(false);
+        if let Some(address) = config.get("spillway.http.address").map(str::trim)
+            && !address.is_empty()
+        {
+            let metrics = telemetry::metrics::install()?;
+            telemetry::server::start(address, metrics, until(stopped.clone())).await?;
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        for &stage in stages {
+            let config = config.clone();
+            let shutdown = until(stopped.clone());
+            tasks.spawn(async move {
+                let result = match stage {
+                    Stage::Capture => on_own_thread(config, shutdown).await,
+                    Stage::Forward => forward_stage(&config, shutdown).await,
+                    Stage::Consume => consume_stage(&config, shutdown).await,
+                };
+                (stage, result)
+            });
+        }
+        let mut failure = None;
+        let signal = shutdown_signal();
+        tokio::pin!(signal);
+        loop {
+            let done = tokio::select! {
+                () = &mut signal, if !*stop.borrow() => {
+                    tracing::info!("stopping");
+                    let _ = stop.send(true);
+                    continue;
+                }
+                done = tasks.join_next() => done,
+            };
+            let Some(done) = done else { break };
+            match done {
+                Ok((stage, Ok(()))) => tracing::info!("{stage} stopped"),
+                Ok((stage, Err(e))) => {
+                    if stages.len() > 1 {
+                        tracing::error!("{stage} failed, stopping the other stages: {e:#}");
+                    }
+                    failure.get_or_insert(e.context(format!("{stage} failed")));
+                    let _ = stop.send(true);
+                }
+                Err(e) => {
+                    failure.get_or_insert(anyhow::anyhow!("a stage panicked: {e}"));
+                    let _ = stop.send(true);
+                }
+            }
+        }
+        failure.map_or(Ok(()), Err)
+    })
+}
+
+/// Completes once `stopped` turns true.
+async fn until(mut stopped: watch::Receiver<bool>) {
+    let _ = stopped.wait_for(|stop| *stop).await;
+}
+
+/// Capture on a thread and single-threaded runtime of its own.
+async fn on_own_thread(
+    config: Arc<Config>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    tokio::task::spawn_blocking(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(capture_stage(&config, shutdown))
+    })
+    .await
+    .context("capture panicked")?
+}
+
+/// Capture to the configured sink until `shutdown` completes.
+pub async fn capture_stage(config: &Config, shutdown: impl Future<Output = ()>) -> Result<()> {
+    let settings = CaptureSettings::from_config(config)?;
+    match config.get("debezium.sink.type").unwrap_or("kinesis") {
+        "stdout" => {
+            let format = match config.get("spillway.stdout.format") {
+                Some("record") => StdoutFormat::Record,
+                _ => StdoutFormat::Value,
+            };
+            let mut sink = capture::StdoutSink::new(
+                std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock()),
+                format,
+            );
+            capture::run(settings, &mut sink, shutdown).await?;
+        }
+        "kinesis" => {
+            let runtime = Runtime::new(&plugins::runtime_options(config))?;
+            let mapper = Mapper::load(&runtime, plugins::spec(config, Kind::Mapper)?)?;
+            let client = aws_sdk_kinesis::Client::new(&aws::kinesis_sdk_config(config).await);
+            let mut sink = KinesisSink::new(
+                client,
+                mapper.worker(),
+                KinesisSettings::from_config(config)?,
+                &settings.prefix,
+                &settings.database,
+            );
+            capture::run(settings, &mut sink, shutdown).await?;
+        }
+        other => {
+            bail!("debezium.sink.type={other} is not a sink Spillway has: use kinesis or stdout")
+        }
+    }
+    Ok(())
+}
+
+/// Forward until `shutdown` completes.
+pub async fn forward_stage(config: &Config, shutdown: impl Future<Output = ()>) -> Result<()> {
+    let settings = ForwardSettings::from_config(config)?;
+    let runtime = Runtime::new(&plugins::runtime_options(config))?;
+    let plugin = Transformer::load(&runtime, plugins::spec(config, Kind::Transformer)?)?;
+    let aws = aws::sdk_config(config).await;
+    forward::run(settings, plugin, &aws, shutdown).await?;
+    Ok(())
+}
+
+/// Consume until `shutdown` completes.
+pub async fn consume_stage(config: &Config, shutdown: impl Future<Output = ()>) -> Result<()> {
+    let settings = ConsumeSettings::from_config(config)?;
+    let runtime = Runtime::new(&plugins::runtime_options(config))?;
+    let plugin = Consumer::load(&runtime, plugins::spec(config, Kind::Consumer)?)?;
+    let sqs = aws_sdk_sqs::Client::new(&aws::sdk_config(config).await);
+    consume::run(settings, plugin, sqs, shutdown).await?;
+    Ok(())
+}
+
+/// Completes on SIGTERM or SIGINT (Ctrl-C).
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+    }
+}

@@ -1,0 +1,120 @@
+//! The metrics Spillway records, by name, with their meaning. Stages record
+//! them with the `metrics` macros under these names; [`install`] registers
+//! the Prometheus recorder and the descriptions.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use metrics::{Counter, describe_counter, describe_gauge};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+
+/// Change events capture read, per table (`table` = `schema.table`): snapshot
+/// reads and streamed changes.
+pub const CAPTURE_EVENTS: &str = "spillway_capture_events_total";
+/// Rows the snapshot copied so far, per table.
+pub const SNAPSHOT_ROWS: &str = "spillway_capture_snapshot_rows";
+/// PostgreSQL's estimate of each table's rows, when its snapshot started.
+pub const SNAPSHOT_ROWS_ESTIMATED: &str = "spillway_capture_snapshot_rows_estimated";
+/// WAL bytes between PostgreSQL's current position and the slot's confirmed one.
+pub const CAPTURE_LAG_BYTES: &str = "spillway_capture_lag_bytes";
+/// Seconds between the last stored transaction's commit and its storing.
+pub const CAPTURE_LAG_SECONDS: &str = "spillway_capture_lag_seconds";
+/// Records the sink stored, per destination (Kinesis stream, or `stdout`).
+pub const DELIVERED: &str = "spillway_delivered_records_total";
+/// Kinesis records forward read.
+pub const FORWARD_RECORDS: &str = "spillway_forward_records_total";
+/// Events forward published to EventBridge.
+pub const FORWARDED: &str = "spillway_forwarded_events_total";
+/// How far behind the newest record each shard's reader is (Kinesis'
+/// MillisBehindLatest, in seconds), per stream and shard.
+pub const FORWARD_LAG_SECONDS: &str = "spillway_forward_lag_seconds";
+/// Batches forward gave up on after `spillway.forward.retry.attempts`.
+pub const FORWARD_GIVEN_UP: &str = "spillway_forward_given_up_batches_total";
+/// Messages consume received.
+pub const CONSUME_RECEIVED: &str = "spillway_consume_received_messages_total";
+/// Messages consume settled, per `outcome`: ack, retry, reject, failed
+/// (the plugin trapped, timed out or answered wrongly) or released.
+pub const CONSUMED: &str = "spillway_consumed_messages_total";
+/// Age of the newest message of the last receive (now minus SQS'
+/// SentTimestamp), in seconds.
+pub const CONSUME_LAG_SECONDS: &str = "spillway_consume_lag_seconds";
+/// Calls or batches retried, per `stage` and `operation`.
+pub const RETRIES: &str = "spillway_retries_total";
+
+/// Installs the Prometheus recorder for this process; its handle renders
+/// the metrics. Call once, before the stages start.
+pub fn install() -> anyhow::Result<PrometheusHandle> {
+    let handle = PrometheusBuilder::new()
+        .install_recorder()
+        .map_err(|e| anyhow::anyhow!("cannot install the metrics recorder: {e}"))?;
+    describe_counter!(
+        CAPTURE_EVENTS,
+        "Change events read from PostgreSQL, per table."
+    );
+    describe_gauge!(SNAPSHOT_ROWS, "Rows the snapshot has copied, per table.");
+    describe_gauge!(
+        SNAPSHOT_ROWS_ESTIMATED,
+        "PostgreSQL's estimate of each table's rows when the snapshot started."
+    );
+    describe_gauge!(
+        CAPTURE_LAG_BYTES,
+        "WAL bytes between PostgreSQL's current position and the slot's confirmed position."
+    );
+    describe_gauge!(
+        CAPTURE_LAG_SECONDS,
+        "Seconds from the last stored transaction's commit to its storing."
+    );
+    describe_counter!(DELIVERED, "Records the sink stored, per destination.");
+    describe_counter!(FORWARD_RECORDS, "Kinesis records read by forward.");
+    describe_counter!(FORWARDED, "Events published to EventBridge.");
+    describe_gauge!(
+        FORWARD_LAG_SECONDS,
+        "Seconds between each shard's newest record and the last one read."
+    );
+    describe_counter!(
+        FORWARD_GIVEN_UP,
+        "Batches given up on after spillway.forward.retry.attempts."
+    );
+    describe_counter!(CONSUME_RECEIVED, "Messages received from SQS.");
+    describe_counter!(CONSUMED, "Messages consume settled, per outcome.");
+    describe_gauge!(
+        CONSUME_LAG_SECONDS,
+        "Age of the newest message of the last receive, in seconds."
+    );
+    describe_counter!(
+        spillway_plugin::ERRORS_METRIC,
+        "Plugin calls that failed (trap, timeout, memory, error, invalid output), per plugin."
+    );
+    describe_counter!(
+        RETRIES,
+        "Calls or batches retried, per stage and operation."
+    );
+    Ok(handle)
+}
+
+/// A count a stage keeps for the summary it logs when it stops, and
+/// exports as a metric while it runs.
+pub struct Tally {
+    total: AtomicU64,
+    metric: Counter,
+}
+
+impl Tally {
+    /// A count from zero, exported as `metric`.
+    pub fn new(metric: Counter) -> Self {
+        Tally {
+            total: AtomicU64::new(0),
+            metric,
+        }
+    }
+
+    /// Adds `n`.
+    pub fn add(&self, n: u64) {
+        self.total.fetch_add(n, Ordering::Relaxed);
+        self.metric.increment(n);
+    }
+
+    /// The count so far.
+    pub fn get(&self) -> u64 {
+        self.total.load(Ordering::Relaxed)
+    }
+}

@@ -1,0 +1,11 @@
+//! What a running process tells the outside: liveness, readiness and
+//! Prometheus metrics, over a small HTTP endpoint (`spillway.http.address`).
+//!
+//! - [`metrics`]: the metrics' names and meanings; the stages record them
+//!   through the `metrics` facade, which costs nothing when no endpoint runs.
+//! - [`health`]: which stages of the process are ready.
+//! - [`server`]: `GET /health/live`, `GET /health/ready`, `GET /metrics`.
+
+pub mod health;
+pub mod metrics;
+pub mod server;
