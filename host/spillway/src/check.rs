@@ -105,7 +105,9 @@ impl fmt::Display for Report {
                 Status::Warning => "WARNING",
                 Status::Problem => "PROBLEM",
             };
-            writeln!(f, "{status} {}: {}", finding.subject, finding.detail)?;
+            // Lines after the first are indented, so each finding stands out.
+            let detail = finding.detail.trim_end().replace('\n', "\n        ");
+            writeln!(f, "{status} {}: {detail}", finding.subject)?;
         }
         match self.problems() {
             0 => writeln!(f, "no problems found"),
@@ -148,6 +150,7 @@ pub async fn run(path: &Path) -> Report {
         runtime: &runtime,
         report,
         buses: BTreeSet::new(),
+        streams: BTreeSet::new(),
     };
     for stage in &stages {
         match stage {
@@ -166,6 +169,8 @@ struct Checker<'a> {
     report: Report,
     /// The buses the transformer sends to, for the rules' check.
     buses: BTreeSet<String>,
+    /// The Kinesis streams checked already.
+    streams: BTreeSet<String>,
 }
 
 impl Checker<'_> {
@@ -217,6 +222,7 @@ impl Checker<'_> {
             streams.insert(stream.clone());
         }
         for stream in streams {
+            self.streams.insert(stream.clone());
             let subject = format!("Kinesis stream {stream}");
             self.push(match aws::kinesis_stream_exists(&client, &stream).await {
                 Ok(true) => Finding::ok(&subject, "exists"),
@@ -248,11 +254,13 @@ impl Checker<'_> {
         let mut worker = transformer.worker();
         for stream in &settings.streams {
             let subject = format!("Kinesis stream {stream}");
-            self.push(match aws::kinesis_stream_exists(&kinesis, stream).await {
-                Ok(true) => Finding::ok(&subject, "exists (forward reads it)"),
-                Ok(false) => Finding::problem(&subject, missing_stream(stream)),
-                Err(e) => Finding::problem(&subject, format!("{e:#}")),
-            });
+            if self.streams.insert(stream.clone()) {
+                self.push(match aws::kinesis_stream_exists(&kinesis, stream).await {
+                    Ok(true) => Finding::ok(&subject, "exists"),
+                    Ok(false) => Finding::problem(&subject, missing_stream(stream)),
+                    Err(e) => Finding::problem(&subject, format!("{e:#}")),
+                });
+            }
             let subject = format!("transformer on {stream}");
             let events = worker.transform(&[sample_record(stream)]);
             let Some(events) = self.found(&subject, events, "") else {
@@ -353,7 +361,10 @@ impl Checker<'_> {
             self.push(match rules {
                 Ok(out) if !out.rule_names().is_empty() => Finding::ok(
                     &subject,
-                    format!("{} send events to the queue", out.rule_names().join(", ")),
+                    format!(
+                        "{} sending events to the queue",
+                        out.rule_names().join(", ")
+                    ),
                 ),
                 Ok(_) => Finding::problem(
                     &subject,

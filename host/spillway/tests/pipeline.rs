@@ -1,12 +1,14 @@
 //! The whole pipeline, end to end: PostgreSQL (the reference's inventory
 //! database) -> capture -> Kinesis -> forward -> EventBridge -> SQS FIFO ->
-//! consume, with `spillway provision` creating the AWS side, against a real
-//! PostgreSQL and moto (both started by scripts/test).
+//! consume, with `spillway provision` creating the AWS side and `spillway run`
+//! running the three stages in one process, against a real PostgreSQL and
+//! moto (both started by scripts/test); the process's health and metrics
+//! endpoint reports what happened.
 
 use std::path::Path;
 
-use support::Spillway;
 use support::postgres::Database;
+use support::{Spillway, http_get, metric};
 
 mod support;
 
@@ -20,25 +22,7 @@ fn every_change_reaches_the_consumer_in_order() {
     let db = Database::create("pipeline_e2e");
     db.sql_file(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/inventory.sql"));
     let dir = tempfile::tempdir().expect("dir");
-    let settings = format!(
-        "debezium.source.topic.prefix={prefix}\n\
-         debezium.source.table.include.list=inventory.products,inventory.customers\n\
-         spillway.forward.streams={prefix}.inventory.products,{prefix}.inventory.customers\n\
-         spillway.forward.checkpoint.dir={checkpoints}\n\
-         spillway.transformer.config.detail-type.{prefix}.inventory.products=ProductDataChangeEvent\n\
-         spillway.transformer.config.bus.{prefix}.inventory.products={prefix}-products\n\
-         spillway.transformer.config.detail-type.{prefix}.inventory.customers=CustomerDataChangeEvent\n\
-         spillway.transformer.config.bus.{prefix}.inventory.customers={prefix}-customers\n\
-         spillway.consumer.queue={prefix}-data-change.fifo\n\
-         spillway.consumer.wait.seconds=1",
-        checkpoints = dir.path().join("checkpoints").display(),
-    );
-    let config = db.config(dir.path(), "pipeline_e2e", &settings);
-    let text = std::fs::read_to_string(&config)
-        .expect("config")
-        .replace("debezium.sink.type=stdout", "debezium.sink.type=kinesis")
-        .replace("spillway.stdout.format=record\n", "");
-    std::fs::write(&config, text).expect("config");
+    let config = db.pipeline_config(dir.path(), &prefix);
 
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_spillway"))
         .args(["provision", "--config"])
@@ -51,11 +35,19 @@ fn every_change_reaches_the_consumer_in_order() {
         String::from_utf8_lossy(&output.stderr)
     );
 
-    let capture = Spillway::start("capture", &config, dir.path(), None);
-    let forward = Spillway::start("forward", &config, dir.path(), None);
-    let mut consume = Spillway::start("consume", &config, dir.path(), None);
+    let mut text = std::fs::read_to_string(&config).expect("config");
+    text.push_str("spillway.http.address=127.0.0.1:0\n");
+    std::fs::write(&config, text).expect("config");
+    let mut pipeline = Spillway::start("run", &config, dir.path(), None);
+    let endpoint = pipeline.endpoint();
     // The snapshot: five products and five customers.
-    consume.wait_for("deleted successfully", 10);
+    pipeline.wait_for("deleted successfully", 10);
+    let (status, ready) = http_get(&endpoint, "/health/ready");
+    assert_eq!(status, 200, "{ready}");
+    assert!(
+        ready.contains(r#""stages":{"capture":"ready","consume":"ready","forward":"ready"}"#),
+        "{ready}"
+    );
     db.sql(
         "UPDATE inventory.products SET description = 'first change' WHERE id = 101;
          UPDATE inventory.products SET description = 'second change' WHERE id = 101;
@@ -63,10 +55,10 @@ fn every_change_reaches_the_consumer_in_order() {
          DELETE FROM inventory.products WHERE name = 'skateboard';
          UPDATE inventory.customers SET email = 'sally@acme.com' WHERE id = 1001;",
     );
-    consume.wait_for("deleted successfully", 15);
-    let log = consume.terminate();
-    forward.terminate();
-    capture.terminate();
+    pipeline.wait_for("deleted successfully", 15);
+    let (status, metrics) = http_get(&endpoint, "/metrics");
+    assert_eq!(status, 200);
+    let log = pipeline.terminate();
 
     let products = format!(
         "Received event detail-type: ProductDataChangeEvent, source: {prefix}.inventory.products"
@@ -94,4 +86,44 @@ fn every_change_reaches_the_consumer_in_order() {
     assert!(at("'description': 'first change'") < at("'description': 'second change'"));
     // The delete: `before` holds the row, `after` is None.
     assert!(log.contains("Event 'after': None"), "{log}");
+
+    // The metrics count the same events at every stage: capture read 9
+    // product and 6 customer events and Kinesis stored each (the delete's
+    // tombstone is not written to Kinesis); at least once downstream.
+    let value = |series: &str| {
+        metric(&metrics, series).unwrap_or_else(|| panic!("{series} missing:\n{metrics}"))
+    };
+    assert_eq!(
+        value(r#"spillway_capture_events_total{table="inventory.products"}"#),
+        9.0
+    );
+    assert_eq!(
+        value(r#"spillway_capture_events_total{table="inventory.customers"}"#),
+        6.0
+    );
+    let delivered = |stream: &str| {
+        value(&format!(
+            r#"spillway_delivered_records_total{{destination="{prefix}.inventory.{stream}"}}"#
+        ))
+    };
+    assert_eq!(delivered("products"), 9.0);
+    assert_eq!(delivered("customers"), 6.0);
+    assert!(
+        value("spillway_forwarded_events_total") >= 15.0,
+        "{metrics}"
+    );
+    assert!(
+        value(r#"spillway_consumed_messages_total{outcome="ack"}"#) >= 15.0,
+        "{metrics}"
+    );
+    assert_eq!(
+        value(r#"spillway_capture_snapshot_rows{table="inventory.products"}"#),
+        5.0
+    );
+    assert!(value("spillway_capture_lag_bytes") >= 0.0);
+    assert!(value("spillway_capture_lag_seconds") >= 0.0);
+    assert!(
+        !metrics.contains("spillway_plugin_errors_total{"),
+        "{metrics}"
+    );
 }

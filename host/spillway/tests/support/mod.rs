@@ -107,6 +107,19 @@ impl Spillway {
         self.child.wait().expect("wait");
     }
 
+    /// The address of its health and metrics endpoint, once it listens.
+    pub fn endpoint(&mut self) -> String {
+        let marker = "health and metrics endpoint address=";
+        self.wait_for(marker, 1);
+        let log = self.log();
+        let at = log.find(marker).expect("logged") + marker.len();
+        log[at..]
+            .split_whitespace()
+            .next()
+            .expect("an address")
+            .to_owned()
+    }
+
     /// Waits for the process to exit by itself.
     pub fn exit_status(&mut self) -> ExitStatus {
         self.child.wait().expect("wait")
@@ -118,4 +131,90 @@ impl Drop for Spillway {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Runs `spillway <args>` to completion with `env` added; returns whether it
+/// succeeded, its standard output and its standard error.
+pub fn spillway(args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_spillway"))
+        .args(args)
+        .envs(env.iter().copied())
+        .env("SPILLWAY_PLUGINS_CACHE_DIR", "none")
+        .output()
+        .expect("run spillway");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// A PostgreSQL cluster of its own, started by `scripts/dev-env` on `port`
+/// with extra server settings (`-c wal_level=replica`); stopped when dropped.
+pub struct Cluster {
+    port: u16,
+}
+
+impl Cluster {
+    /// Starts the cluster (creating it the first time).
+    pub fn start(port: u16, settings: &str) -> Self {
+        let cluster = Cluster { port };
+        cluster.dev_env("start", settings);
+        cluster
+    }
+
+    fn dev_env(&self, command: &str, settings: &str) {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/dev-env");
+        let status = Command::new(script)
+            .args([command, "postgres"])
+            .env("DEV_PG_PORT", self.port.to_string())
+            .env("DEV_PG_SETTINGS", settings)
+            .stdout(Stdio::null())
+            .status()
+            .expect("run scripts/dev-env");
+        assert!(
+            status.success(),
+            "scripts/dev-env {command} postgres failed"
+        );
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        self.dev_env("stop", "");
+    }
+}
+
+/// `GET http://<address><path>`: the status code and the body.
+pub fn http_get(address: &str, path: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).expect("connect to the endpoint");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send the request");
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .expect("read the response");
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP response: {response}"));
+    let body = response
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, body)| body)
+        .to_owned();
+    (status, body)
+}
+
+/// The value of the Prometheus sample `series` (name and labels as
+/// rendered) in `metrics`, if present.
+pub fn metric(metrics: &str, series: &str) -> Option<f64> {
+    metrics.lines().find_map(|line| {
+        let value = line.strip_prefix(series)?.strip_prefix(' ')?;
+        value.trim().parse().ok()
+    })
 }

@@ -93,6 +93,33 @@ impl Database {
         path
     }
 
+    /// The whole pipeline's configuration for this database (the
+    /// reference's inventory tables): capture to Kinesis streams named
+    /// `<prefix>.inventory.<table>`, forward to buses `<prefix>-products` and
+    /// `<prefix>-customers`, consume from `<prefix>-data-change.fifo`.
+    pub fn pipeline_config(&self, dir: &Path, prefix: &str) -> PathBuf {
+        let settings = format!(
+            "debezium.source.topic.prefix={prefix}\n\
+             debezium.source.table.include.list=inventory.products,inventory.customers\n\
+             spillway.forward.streams={prefix}.inventory.products,{prefix}.inventory.customers\n\
+             spillway.forward.checkpoint.dir={checkpoints}\n\
+             spillway.transformer.config.detail-type.{prefix}.inventory.products=ProductDataChangeEvent\n\
+             spillway.transformer.config.bus.{prefix}.inventory.products={prefix}-products\n\
+             spillway.transformer.config.detail-type.{prefix}.inventory.customers=CustomerDataChangeEvent\n\
+             spillway.transformer.config.bus.{prefix}.inventory.customers={prefix}-customers\n\
+             spillway.consumer.queue={prefix}-data-change.fifo\n\
+             spillway.consumer.wait.seconds=1",
+            checkpoints = dir.join("checkpoints").display(),
+        );
+        let config = self.config(dir, &self.name, &settings);
+        let text = std::fs::read_to_string(&config)
+            .expect("config")
+            .replace("debezium.sink.type=stdout", "debezium.sink.type=kinesis")
+            .replace("spillway.stdout.format=record\n", "");
+        std::fs::write(&config, text).expect("config");
+        config
+    }
+
     /// The slot's confirmed position, as a number.
     pub fn confirmed_lsn(&self, slot: &str) -> Option<u64> {
         let text = psql(
