@@ -69,3 +69,17 @@ ensure_moto() {
         cp "$lock" "$VENV/.installed-requirements"
     fi
 }
+
+# The container files' linters (hadolint, check-jsonschema with the compose
+# specification's schema) in a virtual environment of their own, at the
+# versions locked in scripts/container-tools-requirements.txt.
+CONTAINER_VENV="$ROOT/.venv-container"
+ensure_container_tools() {
+    local lock="$ROOT/scripts/container-tools-requirements.txt"
+    if [ ! -x "$CONTAINER_VENV/bin/hadolint" ] || ! cmp -s "$lock" "$CONTAINER_VENV/.installed-requirements"; then
+        say "installing hadolint and check-jsonschema into $CONTAINER_VENV"
+        python3 -m venv "$CONTAINER_VENV"
+        "$CONTAINER_VENV/bin/pip" install -q --disable-pip-version-check -r "$lock"
+        cp "$lock" "$CONTAINER_VENV/.installed-requirements"
+    fi
+}

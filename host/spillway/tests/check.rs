@@ -11,6 +11,9 @@ use support::{Cluster, spillway};
 
 mod support;
 
+/// The port of the misconfigured cluster (scripts/test's own are 54339 and 54340).
+const MISCONFIGURED_PORT: u16 = 54341;
+
 /// `spillway check` on `config` with `env`: whether it passed, and its report.
 fn check(config: &Path, env: &[(&str, &str)]) -> (bool, String) {
     let (passed, out, err) = spillway(&["check", "--config", path(config)], env);
@@ -160,6 +163,21 @@ fn check_names_each_broken_setup_and_passes_a_provisioned_one() {
         "publication check_setups",
         "does not exist and publication.autocreate.mode=disabled",
     );
+    // Slot names are per server: one of another database is not ours to use.
+    let elsewhere = "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots \
+                     WHERE slot_name = 'check_elsewhere'";
+    psql("postgres", elsewhere);
+    psql(
+        "postgres",
+        "SELECT pg_create_logical_replication_slot('check_elsewhere', 'pgoutput')",
+    );
+    let report = check(&config, &[("DEBEZIUM_SOURCE_SLOT_NAME", "check_elsewhere")]);
+    psql("postgres", elsewhere);
+    assert_problem(
+        &report,
+        "replication slot check_elsewhere",
+        "belongs to database 'postgres', not this one",
+    );
     let transformer = Path::new(spillway_plugin::builtin::BUILD_DIR)
         .join("spillway_transformer.wasm")
         .display()
@@ -188,12 +206,13 @@ fn check_names_each_broken_setup_and_passes_a_provisioned_one() {
 
 #[test]
 fn a_server_without_logical_decoding_or_free_slots_is_named() {
-    // A cluster of its own: wal_level=replica, no replication slots.
+    // A cluster of its own (scripts/test stops it too, should this test be
+    // killed): wal_level=replica, no replication slots.
     let cluster = Cluster::start(
-        54339,
+        MISCONFIGURED_PORT,
         "-c wal_level=replica -c max_replication_slots=0 -c max_wal_senders=0",
     );
-    let port = "54339";
+    let port = &MISCONFIGURED_PORT.to_string();
     let sql = |statement: &str| {
         let output = std::process::Command::new("psql")
             .args([

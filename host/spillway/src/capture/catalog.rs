@@ -339,13 +339,25 @@ impl Catalog {
     /// The slot's state, if it exists.
     pub fn slot(&mut self, name: &str) -> Result<Option<SlotState>> {
         let rows = self.rows(&format!(
-            "SELECT catalog_xmin, active FROM pg_replication_slots \
-             WHERE slot_name = {} AND database = current_database()",
+            "SELECT catalog_xmin, active, database, database = current_database() \
+             FROM pg_replication_slots WHERE slot_name = {}",
             literal(name)
         ))?;
-        Ok(rows.into_iter().next().map(|r| SlotState {
-            catalog_xmin: r.first().cloned().flatten().and_then(|x| x.parse().ok()),
-            active: r.get(1).cloned().flatten().as_deref() == Some("t"),
+        let Some(row) = rows.into_iter().next() else {
+            return Ok(None);
+        };
+        let get = |i: usize| row.get(i).cloned().flatten();
+        if get(3).as_deref() != Some("t") {
+            bail!(
+                "replication slot '{name}' belongs to database '{}', not this one: slot names \
+                 are shared by the whole server, so give this capture a slot of its own with \
+                 debezium.source.slot.name",
+                get(2).unwrap_or_else(|| "(none: a physical slot)".to_owned())
+            );
+        }
+        Ok(Some(SlotState {
+            catalog_xmin: get(0).and_then(|x| x.parse().ok()),
+            active: get(1).as_deref() == Some("t"),
         }))
     }
 

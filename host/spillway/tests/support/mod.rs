@@ -42,10 +42,10 @@ impl Spillway {
             "{command}-{}.log",
             RUNS.fetch_add(1, Ordering::Relaxed)
         ));
-        let child = Command::new(env!("CARGO_BIN_EXE_spillway"))
+        let mut process = Command::new(env!("CARGO_BIN_EXE_spillway"));
+        process
             .args([command, "--config"])
             .arg(config)
-            .env("RUST_LOG", "info")
             .env("SPILLWAY_PLUGINS_CACHE_DIR", "none")
             .stdout(match stdout {
                 Some(path) => Stdio::from(
@@ -56,14 +56,26 @@ impl Spillway {
                         .expect("output file"),
                 ),
                 None => Stdio::null(),
-            })
-            .stderr(std::fs::File::create(&log).expect("log file"))
+            });
+        let mut spillway = Self::spawn(process, &log);
+        spillway._dir = keep;
+        spillway
+    }
+
+    /// Starts `process` (a `spillway` command), its standard error logged
+    /// at `log` (at level info unless RUST_LOG is set on it).
+    pub fn spawn(mut process: Command, log: &Path) -> Self {
+        if !process.get_envs().any(|(name, _)| name == "RUST_LOG") {
+            process.env("RUST_LOG", "info");
+        }
+        let child = process
+            .stderr(std::fs::File::create(log).expect("log file"))
             .spawn()
             .expect("start spillway");
         Self {
             child,
-            log,
-            _dir: keep,
+            log: log.to_owned(),
+            _dir: None,
         }
     }
 
@@ -118,6 +130,11 @@ impl Spillway {
             .next()
             .expect("an address")
             .to_owned()
+    }
+
+    /// Whether the process is still running.
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
     }
 
     /// Waits for the process to exit by itself.
