@@ -190,13 +190,22 @@ pub fn psql(database: &str, sql: &str) -> String {
 }
 
 /// The records capture wrote to `path` so far (`spillway.stdout.format=record`).
-/// A line a killed capture left half-written (and the next run continued) is
-/// not a record and is skipped: the events on it are delivered again.
+/// A capture killed in the middle of a line leaves it unfinished, and the
+/// next run's first record continues that line: the unfinished record is
+/// skipped (it is delivered again) and the next run's record read from where
+/// it starts. (That record matters: PostgreSQL's synchronized scans can start
+/// the next run's snapshot right where the killed one stopped.)
 pub fn records(path: &Path) -> Vec<serde_json::Value> {
+    const RECORD_START: &str = r#"{"destination":"#;
     std::fs::read_to_string(path)
         .unwrap_or_default()
         .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter_map(|line| {
+            serde_json::from_str(line).ok().or_else(|| {
+                let start = line.rfind(RECORD_START).filter(|at| *at > 0)?;
+                serde_json::from_str(&line[start..]).ok()
+            })
+        })
         .collect()
 }
 
