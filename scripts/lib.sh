@@ -83,3 +83,30 @@ ensure_container_tools() {
         cp "$lock" "$CONTAINER_VENV/.installed-requirements"
     fi
 }
+
+# The example plugins' toolchains, in the project: componentize-py in
+# .venv-plugins (scripts/plugin-tools-requirements.txt), and each JavaScript
+# example's npm packages in its own node_modules (its package-lock.json).
+PLUGINS_VENV="$ROOT/.venv-plugins"
+ensure_plugin_tools() {
+    local lock="$ROOT/scripts/plugin-tools-requirements.txt"
+    if [ ! -x "$PLUGINS_VENV/bin/componentize-py" ] || ! cmp -s "$lock" "$PLUGINS_VENV/.installed-requirements"; then
+        say "installing componentize-py into $PLUGINS_VENV"
+        python3 -m venv "$PLUGINS_VENV"
+        "$PLUGINS_VENV/bin/pip" install -q --disable-pip-version-check -r "$lock"
+        cp "$lock" "$PLUGINS_VENV/.installed-requirements"
+    fi
+    command -v npm >/dev/null || { echo "the JavaScript example needs Node.js and npm (Debian: nodejs, npm)" >&2; exit 1; }
+    local example
+    for example in "$ROOT"/plugins/examples/js-*; do
+        if [ ! -f "$example/node_modules/.package-lock.json" ] \
+            || ! cmp -s "$example/package-lock.json" "$example/node_modules/.installed-lock.json"; then
+            say "installing $(basename "$example")'s npm packages (package-lock.json)"
+            (cd "$example" && npm ci --silent --no-audit --no-fund)
+            cp "$example/package-lock.json" "$example/node_modules/.installed-lock.json"
+        fi
+    done
+}
+
+# Where scripts/build-examples puts the example plugins of other languages.
+EXAMPLE_PLUGINS_DIR="$CARGO_TARGET_DIR/wasm-examples"
