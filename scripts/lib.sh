@@ -86,7 +86,9 @@ ensure_container_tools() {
 
 # The example plugins' toolchains, in the project: componentize-py in
 # .venv-plugins (scripts/plugin-tools-requirements.txt), and each JavaScript
-# example's npm packages in its own node_modules (its package-lock.json).
+# example's npm packages in its own node_modules, at the versions of its
+# package-lock.json (`npm install --no-save`: `npm ci` refuses this lock file,
+# whose optional packages for other platforms npm 11 leaves out).
 PLUGINS_VENV="$ROOT/.venv-plugins"
 ensure_plugin_tools() {
     local lock="$ROOT/scripts/plugin-tools-requirements.txt"
@@ -102,7 +104,7 @@ ensure_plugin_tools() {
         if [ ! -f "$example/node_modules/.package-lock.json" ] \
             || ! cmp -s "$example/package-lock.json" "$example/node_modules/.installed-lock.json"; then
             say "installing $(basename "$example")'s npm packages (package-lock.json)"
-            (cd "$example" && npm ci --silent --no-audit --no-fund)
+            (cd "$example" && npm install --silent --no-audit --no-fund --no-save)
             cp "$example/package-lock.json" "$example/node_modules/.installed-lock.json"
         fi
     done

@@ -166,7 +166,7 @@ impl Runtime {
         let pre = self
             .linker
             .instantiate_pre(&component)
-            .map_err(|e| wrong_contract(format!("{e:#}")))?;
+            .map_err(|e| wrong_contract(explain_link_error(&format!("{e:#}"))))?;
         let identity = Arc::new(Identity {
             kind: kind.name,
             name: plugin.clone(),
@@ -185,6 +185,19 @@ pub(crate) struct Kind {
     pub(crate) name: &'static str,
     pub(crate) world: &'static str,
     pub(crate) default: &'static [u8],
+}
+
+/// A link error, with what to do when the component imports what plugins
+/// are never given (network access).
+fn explain_link_error(error: &str) -> String {
+    if error.contains("wasi:http/") || error.contains("wasi:sockets/") {
+        format!(
+            "{error}. Plugins get no network: build the component without HTTP or sockets \
+             (ComponentizeJS: `--disable http fetch-event`)"
+        )
+    } else {
+        error.to_owned()
+    }
 }
 
 /// Tells a core module or some other file from a component before compiling.

@@ -150,13 +150,14 @@ impl Drop for Spillway {
     }
 }
 
-/// Runs `spillway <args>` to completion with `env` added; returns whether it
+/// Runs `spillway <args>` to completion with `env` added (plugins compiled
+/// afresh unless `env` names a cache directory); returns whether it
 /// succeeded, its standard output and its standard error.
 pub fn spillway(args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_spillway"))
         .args(args)
-        .envs(env.iter().copied())
         .env("SPILLWAY_PLUGINS_CACHE_DIR", "none")
+        .envs(env.iter().copied())
         .output()
         .expect("run spillway");
     (

@@ -111,7 +111,13 @@ impl Database {
              spillway.consumer.wait.seconds=1",
             checkpoints = dir.join("checkpoints").display(),
         );
-        let config = self.config(dir, &self.name, &settings);
+        self.kinesis_config(dir, &settings)
+    }
+
+    /// A configuration capturing this database to Kinesis (slot and
+    /// publication named after the database), with `settings` added.
+    pub fn kinesis_config(&self, dir: &Path, settings: &str) -> PathBuf {
+        let config = self.config(dir, &self.name, settings);
         let text = std::fs::read_to_string(&config)
             .expect("config")
             .replace("debezium.sink.type=stdout", "debezium.sink.type=kinesis")

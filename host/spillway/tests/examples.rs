@@ -1,0 +1,287 @@
+//! The example plugins written in Python and JavaScript (built by
+//! scripts/build-examples, which scripts/test runs first), through the real
+//! host: on the sample inputs with `spillway plugin test`, inside the sandbox
+//! (a Python guest that tries files, the environment and a socket; a
+//! JavaScript guest built with HTTP), and in the whole pipeline configured to
+//! use them, against PostgreSQL and moto.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+use support::postgres::Database;
+use support::{Spillway, spillway};
+
+mod support;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The built example `name` (`python_router`, `js_redact`, ...).
+fn example(name: &str) -> String {
+    let dir = std::env::var("EXAMPLE_PLUGINS_DIR").unwrap_or_else(|_| {
+        panic!(
+            "EXAMPLE_PLUGINS_DIR is not set: run the tests through scripts/test, which builds \
+             the examples with scripts/build-examples"
+        )
+    });
+    let path = Path::new(&dir).join(format!("{name}.wasm"));
+    assert!(
+        path.exists(),
+        "{} is missing: run scripts/build-examples",
+        path.display()
+    );
+    path.display().to_string()
+}
+
+/// A shared compile cache: these guests take seconds to compile.
+fn cache() -> (&'static str, String) {
+    let dir = std::env::var("EXAMPLE_PLUGINS_DIR").expect("EXAMPLE_PLUGINS_DIR");
+    ("SPILLWAY_PLUGINS_CACHE_DIR", format!("{dir}/compiled"))
+}
+
+/// `spillway plugin test <kind> <plugin>` on a sample, with `settings` as
+/// its configuration: success, standard output, standard error.
+fn plugin_test(kind: &str, plugin: &str, sample: &str, settings: &str) -> (bool, String, String) {
+    let dir = tempfile::tempdir().expect("dir");
+    let config = dir.path().join("plugin.properties");
+    std::fs::write(&config, settings).expect("config");
+    let sample = root().join("plugins/samples").join(sample);
+    let (name, value) = cache();
+    spillway(
+        &[
+            "plugin",
+            "test",
+            kind,
+            plugin,
+            "--input",
+            sample.to_str().expect("path"),
+            "--config",
+            config.to_str().expect("path"),
+        ],
+        &[(name, &value)],
+    )
+}
+
+#[test]
+fn the_python_mapper_routes_tables_by_rule() {
+    let router = example("python_router");
+    let (ok, out, err) = plugin_test(
+        "mapper",
+        &router,
+        "tables.json",
+        "spillway.mapper.config.routes=inventory.products=catalog-{database}, inventory.*=inventory-changes\n",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(
+        out,
+        "inventory.products -> catalog-inventory_db\ninventory.customers -> inventory-changes\n"
+    );
+    // The plugin's own log reaches the host's, with the plugin's name.
+    assert!(err.contains("(route inventory.*)"), "{err}");
+
+    // No rule and no fallback: Debezium's name.
+    let (ok, out, err) = plugin_test("mapper", &router, "tables.json", "");
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("inventory.products -> kinesis.inventory.products"),
+        "{out}"
+    );
+
+    // `reject`: an unrouted table is an error that says what to do.
+    let (ok, _, err) = plugin_test(
+        "mapper",
+        &router,
+        "tables.json",
+        "spillway.mapper.config.routes=inventory.products=catalog\nspillway.mapper.config.fallback=reject\n",
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("no route matches table inventory.customers: add one to the 'routes' setting"),
+        "{err}"
+    );
+    // A stream name Kinesis would refuse is caught by the plugin.
+    let (ok, _, err) = plugin_test(
+        "mapper",
+        &router,
+        "tables.json",
+        "spillway.mapper.config.routes=inventory.*=cdc/{table}\n",
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("'cdc/products' (from 'cdc/{table}') is not a Kinesis stream name"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_javascript_transformer_routes_and_redacts() {
+    let redact = example("js_redact");
+    let settings = "spillway.transformer.config.detail-type.kinesis.inventory.products=ProductDataChangeEvent\n\
+                    spillway.transformer.config.bus.kinesis.inventory.products=products\n\
+                    spillway.transformer.config.detail-type.kinesis.inventory.customers=CustomerDataChangeEvent\n\
+                    spillway.transformer.config.bus.kinesis.inventory.customers=customers\n\
+                    spillway.transformer.config.redact=email\n";
+    let (ok, out, err) = plugin_test("transformer", &redact, "records.json", settings);
+    assert!(ok, "{err}");
+    let entries: Vec<Value> = serde_json::from_str(&out).expect("entries");
+    assert_eq!(entries.len(), 6, "{out}");
+    let mut customers = 0;
+    for entry in &entries {
+        let detail: Value =
+            serde_json::from_str(entry["Detail"].as_str().expect("detail")).expect("JSON");
+        let payload = &detail["payload"];
+        match entry["Source"].as_str() {
+            Some("kinesis.inventory.customers") => {
+                customers += 1;
+                assert_eq!(entry["DetailType"], "CustomerDataChangeEvent");
+                assert_eq!(entry["EventBusName"], "customers");
+                for row in [&payload["before"], &payload["after"]] {
+                    if !row.is_null() {
+                        assert_eq!(row["email"], "[redacted]", "{row}");
+                        assert_eq!(row["name"], "Sally Thomas", "{row}");
+                    }
+                }
+            }
+            Some("kinesis.inventory.products") => {
+                assert_eq!(entry["DetailType"], "ProductDataChangeEvent");
+                assert_eq!(entry["EventBusName"], "products");
+                // Columns not listed pass untouched; so does the schema.
+                assert_eq!(
+                    payload["after"]["name"]
+                        .as_str()
+                        .or(payload["before"]["name"].as_str()),
+                    Some("skateboard")
+                );
+            }
+            other => panic!("unexpected source {other:?}"),
+        }
+        assert!(detail["schema"].is_object(), "the schema is kept");
+    }
+    assert_eq!(customers, 3);
+
+    // A stream without a detail type: the plugin's error names the setting.
+    let (ok, _, err) = plugin_test(
+        "transformer",
+        &redact,
+        "records.json",
+        "spillway.transformer.config.redact=email\n",
+    );
+    assert!(!ok);
+    assert!(
+        err.contains(
+            "no detail-type configured for stream 'kinesis.inventory.products': set the plugin \
+             setting 'detail-type.kinesis.inventory.products'"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_large_guests_stay_in_the_sandbox() {
+    // An open port (PostgreSQL's) and a readable file: only the sandbox
+    // stands between the guest and them.
+    let port = std::env::var("PGPORT").unwrap_or_else(|_| "5432".to_owned());
+    let probe = example("python_probe");
+    let (name, value) = cache();
+    let dir = tempfile::tempdir().expect("dir");
+    let config = dir.path().join("probe.properties");
+    std::fs::write(
+        &config,
+        format!("spillway.mapper.config.port={port}\nspillway.mapper.config.file=/etc/hostname\n"),
+    )
+    .expect("config");
+    let sample = root().join("plugins/samples/tables.json");
+    let output = Command::new(env!("CARGO_BIN_EXE_spillway"))
+        .args(["plugin", "test", "mapper", &probe, "--input"])
+        .arg(&sample)
+        .arg("--config")
+        .arg(&config)
+        .env(name, value)
+        .env("SPILLWAY_PROBE_SECRET", "visible to the host only")
+        .output()
+        .expect("spillway");
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        out,
+        "inventory.products -> file-denied.env-empty.net-denied\n\
+         inventory.customers -> file-denied.env-empty.net-denied\n"
+    );
+
+    // A JavaScript guest built with HTTP (fetch) is refused when loaded.
+    let (ok, _, err) = plugin_test("transformer", &example("js_fetch"), "records.json", "");
+    assert!(!ok);
+    assert!(err.contains("imports instance `wasi:http/"), "{err}");
+    assert!(err.contains("Plugins get no network"), "{err}");
+}
+
+#[test]
+fn a_pipeline_runs_the_python_mapper_and_the_javascript_transformer() {
+    assert!(
+        std::env::var("AWS_ENDPOINT_URL").is_ok(),
+        "this test needs the AWS emulator: run it through scripts/test"
+    );
+    let prefix = format!("lang{}", std::process::id());
+    let db = Database::create("examples_pipeline");
+    db.sql_file(&root().join("configs/inventory.sql"));
+    let dir = tempfile::tempdir().expect("dir");
+    // Both tables into one stream, by the Python mapper; the JavaScript
+    // transformer routes that stream and hides e-mail addresses.
+    let stream = format!("{prefix}-inventory");
+    let config = db.kinesis_config(
+        dir.path(),
+        &format!(
+            "debezium.source.topic.prefix={prefix}\n\
+             debezium.source.table.include.list=inventory.products,inventory.customers\n\
+             spillway.mapper.plugin={mapper}\n\
+             spillway.mapper.config.routes=inventory.*={prefix}-{{schema}}\n\
+             spillway.mapper.config.fallback=reject\n\
+             spillway.forward.streams={stream}\n\
+             spillway.forward.checkpoint.dir={checkpoints}\n\
+             spillway.transformer.plugin={transformer}\n\
+             spillway.transformer.config.redact=email\n\
+             spillway.transformer.config.detail-type.{stream}=InventoryChangeEvent\n\
+             spillway.transformer.config.bus.{stream}={prefix}-inventory\n\
+             spillway.consumer.queue={prefix}-data-change.fifo\n\
+             spillway.consumer.wait.seconds=1",
+            mapper = example("python_router"),
+            transformer = example("js_redact"),
+            checkpoints = dir.path().join("checkpoints").display(),
+        ),
+    );
+
+    let (ok, out, err) = spillway(
+        &["provision", "--config", config.to_str().expect("path")],
+        &[],
+    );
+    assert!(ok, "{out}{err}");
+    let (name, value) = cache();
+    let mut run = Command::new(env!("CARGO_BIN_EXE_spillway"));
+    run.args(["run", "--config"]).arg(&config).env(name, value);
+    let mut pipeline = Spillway::spawn(run, &dir.path().join("run.log"));
+    // The snapshot: ten rows, through one stream.
+    pipeline.wait_for("deleted successfully", 10);
+    db.sql("UPDATE inventory.customers SET email = 'sally@acme.com' WHERE id = 1001");
+    pipeline.wait_for("deleted successfully", 11);
+    let log = pipeline.terminate();
+
+    assert!(log.contains(&format!("stream={stream}")), "{log}");
+    let customers = log
+        .matches(&format!(
+            "Received event detail-type: InventoryChangeEvent, source: {stream}"
+        ))
+        .count();
+    assert!(customers >= 11, "{log}");
+    assert!(log.contains("'email': '[redacted]'"), "{log}");
+    assert!(!log.contains("@acme.com"), "an address got through:\n{log}");
+    assert!(
+        !log.contains("@noanswer.org"),
+        "an address got through:\n{log}"
+    );
+}
