@@ -3,7 +3,9 @@
 //!
 //! Native and WebAssembly rounds alternate so that machine noise hits both
 //! alike; each figure is the median of the rounds. Also reported: the time to
-//! compile each component (no cache) and to start an instance (first call).
+//! compile each component (no cache) and to start an instance (first call),
+//! and, with `EXAMPLE_PLUGINS_DIR` (scripts/build-examples), the same for the
+//! Python and JavaScript examples next to the Rust plugins doing that job.
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -28,6 +30,9 @@ fn main() {
     println!("| plugin | compile (no cache) | start an instance + first call |");
     println!("|---|---:|---:|");
     startup(&runtime);
+    if let Ok(dir) = std::env::var("EXAMPLE_PLUGINS_DIR") {
+        languages(&runtime, std::path::Path::new(&dir));
+    }
 }
 
 /// Median time per call of `native` and `wasm`, measured in alternating rounds.
@@ -250,4 +255,108 @@ fn time(f: impl FnOnce()) -> Duration {
     let started = Instant::now();
     f();
     started.elapsed()
+}
+
+/// The example plugins of other languages against Rust plugins doing the
+/// same job: per call, compile (no cache) and first call.
+fn languages(runtime: &Runtime, dir: &std::path::Path) {
+    let file = |name: &str| Code::File(dir.join(format!("{name}.wasm")));
+    let rust_file = |name: &str| {
+        Code::File(std::path::Path::new(spillway_plugin::builtin::BUILD_DIR).join(name))
+    };
+    let with = |code: Code, settings: &[(&str, &str)]| {
+        let mut spec = PluginSpec::new(code);
+        spec.settings = settings
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        spec
+    };
+    println!();
+    println!("| plugin | language | one call | Rust | this language | ratio |");
+    println!("|---|---|---|---:|---:|---:|");
+    let table = table();
+    let pattern = [("pattern", "cdc-{schema}-{table}")];
+    let routes = [("routes", "inventory.products=cdc-{schema}-{table}")];
+    let rust = with(rust_file("spillway_example_pattern_mapper.wasm"), &pattern);
+    let python = with(file("python_router"), &routes);
+    let mut rust_mapper = Mapper::load(runtime, rust.clone()).expect("load").worker();
+    let mut python_mapper = Mapper::load(runtime, python.clone())
+        .expect("load")
+        .worker();
+    let (a, b) = compare(
+        || drop(black_box(rust_mapper.stream_name(black_box(&table)))),
+        || drop(black_box(python_mapper.stream_name(black_box(&table)))),
+    );
+    language_row(
+        "router mapper (python-router; Rust: pattern-mapper)",
+        "Python",
+        "one table",
+        a,
+        b,
+    );
+
+    let mut redacting = routing();
+    redacting.insert("redact".to_owned(), "email".to_owned());
+    let mut js = PluginSpec::new(file("js_redact"));
+    js.settings = redacting;
+    let mut rust = PluginSpec::default_plugin();
+    rust.settings = routing();
+    let mut rust_transformer = Transformer::load(runtime, rust).expect("load").worker();
+    let mut js_transformer = Transformer::load(runtime, js.clone())
+        .expect("load")
+        .worker();
+    let batch = batch();
+    let (a, b) = compare(
+        || drop(black_box(rust_transformer.transform(black_box(&batch)))),
+        || drop(black_box(js_transformer.transform(black_box(&batch)))),
+    );
+    language_row(
+        "transformer (js-redact; Rust: the default, which does not redact)",
+        "JavaScript",
+        "a batch of 10 change events",
+        a,
+        b,
+    );
+
+    println!();
+    println!("| plugin | size | compile (no cache) | start an instance + first call |");
+    println!("|---|---:|---:|---:|");
+    let median3 = |f: &mut dyn FnMut() -> Duration| {
+        let mut times: Vec<Duration> = (0..3).map(|_| f()).collect();
+        times.sort();
+        times[1]
+    };
+    let ms = |d: Duration| format!("{:.0} ms", d.as_secs_f64() * 1e3);
+    let size = |name: &str| {
+        let bytes = std::fs::metadata(dir.join(format!("{name}.wasm"))).map_or(0, |m| m.len());
+        format!("{:.1} MB", bytes as f64 / 1e6)
+    };
+    let compile = median3(&mut || time(|| drop(Mapper::load(runtime, python.clone()))));
+    let loaded = Mapper::load(runtime, python.clone()).expect("load");
+    let first = median3(&mut || time(|| drop(loaded.worker().stream_name(&table))));
+    println!(
+        "| python-router (Python) | {} | {} | {} |",
+        size("python_router"),
+        ms(compile),
+        ms(first)
+    );
+    let compile = median3(&mut || time(|| drop(Transformer::load(runtime, js.clone()))));
+    let loaded = Transformer::load(runtime, js.clone()).expect("load");
+    let first = median3(&mut || time(|| drop(loaded.worker().transform(&batch[..1]))));
+    println!(
+        "| js-redact (JavaScript) | {} | {} | {} |",
+        size("js_redact"),
+        ms(compile),
+        ms(first)
+    );
+}
+
+fn language_row(plugin: &str, language: &str, call: &str, rust: Duration, other: Duration) {
+    println!(
+        "| {plugin} | {language} | {call} | {:.2} µs | {:.2} µs | {:.1}x |",
+        rust.as_secs_f64() * 1e6,
+        other.as_secs_f64() * 1e6,
+        other.as_secs_f64() / rust.as_secs_f64()
+    );
 }
