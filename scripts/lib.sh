@@ -112,3 +112,42 @@ ensure_plugin_tools() {
 
 # Where scripts/build-examples puts the example plugins of other languages.
 EXAMPLE_PLUGINS_DIR="$CARGO_TARGET_DIR/wasm-examples"
+
+# The C example's toolchain, in the project (.tools/c), never system-wide:
+# Debian's clang 19, lld and wasi-libc, downloaded at exact versions and
+# unpacked (not installed), and wit-bindgen's C generator and wasm-tools from
+# crates.io at exact versions.
+C_TOOLS="$ROOT/.tools/c"
+C_DEBS=(clang-19=1:19.1.7-3~deb12u1 libclang-common-19-dev=1:19.1.7-3~deb12u1
+        libclang-cpp19=1:19.1.7-3~deb12u1 libllvm19=1:19.1.7-3~deb12u1
+        lld-19=1:19.1.7-3~deb12u1 libclang-rt-19-dev-wasm32=1:19.1.7-3~deb12u1
+        wasi-libc=0.0~git20220510.9886d3d-2)
+C_CRATES=(wit-bindgen-cli@0.63.0 wasm-tools@1.263.0)
+ensure_c_tools() {
+    local stamp="$C_TOOLS/.installed" want
+    want="${C_DEBS[*]} ${C_CRATES[*]}"
+    [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && return
+    say "installing the C plugin toolchain into $C_TOOLS (clang 19, wasi-libc, wit-bindgen, wasm-tools)"
+    rm -rf "$C_TOOLS" && mkdir -p "$C_TOOLS/debs" "$C_TOOLS/root"
+    if ! (cd "$C_TOOLS/debs" && apt-get download -q "${C_DEBS[@]}" >/dev/null 2>&1); then
+        as_root apt-get update -qq
+        (cd "$C_TOOLS/debs" && apt-get download -q "${C_DEBS[@]}" >/dev/null 2>&1)
+    fi
+    local deb
+    for deb in "$C_TOOLS"/debs/*.deb; do dpkg -x "$deb" "$C_TOOLS/root"; done
+    local crate
+    for crate in "${C_CRATES[@]}"; do
+        cargo install --quiet --locked --root "$C_TOOLS" "${crate%@*}" --version "${crate#*@}"
+    done
+    echo "$want" > "$stamp"
+}
+
+# Runs one of the C toolchain's programs (clang, wit-bindgen, wasm-tools).
+c_tool() {
+    local name="$1"; shift
+    case "$name" in
+        clang) LD_LIBRARY_PATH="$C_TOOLS/root/usr/lib/x86_64-linux-gnu:$C_TOOLS/root/usr/lib/llvm-19/lib" \
+                   "$C_TOOLS/root/usr/lib/llvm-19/bin/clang" "$@" ;;
+        *) "$C_TOOLS/bin/$name" "$@" ;;
+    esac
+}
