@@ -126,7 +126,12 @@ C_CRATES=(wit-bindgen-cli@0.63.0 wasm-tools@1.263.0)
 ensure_c_tools() {
     local stamp="$C_TOOLS/.installed" want
     want="${C_DEBS[*]} ${C_CRATES[*]}"
-    [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && return
+    [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] || install_c_tools
+    # Debian's clang runs the WebAssembly linker as `wasm-ld-19`, from PATH.
+    ln -sf "$C_TOOLS/root/usr/lib/llvm-19/bin/lld" "$C_TOOLS/bin/wasm-ld-19"
+}
+
+install_c_tools() {
     say "installing the C plugin toolchain into $C_TOOLS (clang 19, wasi-libc, wit-bindgen, wasm-tools)"
     rm -rf "$C_TOOLS" && mkdir -p "$C_TOOLS/debs" "$C_TOOLS/root"
     if ! (cd "$C_TOOLS/debs" && apt-get download -q "${C_DEBS[@]}" >/dev/null 2>&1); then
@@ -146,8 +151,10 @@ ensure_c_tools() {
 c_tool() {
     local name="$1"; shift
     case "$name" in
-        clang) LD_LIBRARY_PATH="$C_TOOLS/root/usr/lib/x86_64-linux-gnu:$C_TOOLS/root/usr/lib/llvm-19/lib" \
-                   "$C_TOOLS/root/usr/lib/llvm-19/bin/clang" "$@" ;;
+        clang) PATH="$C_TOOLS/bin:$PATH" \
+               LD_LIBRARY_PATH="$C_TOOLS/root/usr/lib/x86_64-linux-gnu:$C_TOOLS/root/usr/lib/llvm-19/lib" \
+                   "$C_TOOLS/root/usr/lib/llvm-19/bin/clang" --target=wasm32-wasi \
+                   --sysroot="$C_TOOLS/root/usr" "$@" ;;
         *) "$C_TOOLS/bin/$name" "$@" ;;
     esac
 }

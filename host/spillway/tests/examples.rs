@@ -41,13 +41,17 @@ fn cache() -> (&'static str, String) {
     ("SPILLWAY_PLUGINS_CACHE_DIR", format!("{dir}/compiled"))
 }
 
-/// `spillway plugin test <kind> <plugin>` on a sample, with `settings` as
-/// its configuration: success, standard output, standard error.
-fn plugin_test(kind: &str, plugin: &str, sample: &str, settings: &str) -> (bool, String, String) {
+/// A sample input of `plugins/samples`.
+fn sample(name: &str) -> PathBuf {
+    root().join("plugins/samples").join(name)
+}
+
+/// `spillway plugin test <kind> <plugin>` on `input`, with `settings` as its
+/// configuration: success, standard output, standard error.
+fn plugin_test(kind: &str, plugin: &str, input: &Path, settings: &str) -> (bool, String, String) {
     let dir = tempfile::tempdir().expect("dir");
     let config = dir.path().join("plugin.properties");
     std::fs::write(&config, settings).expect("config");
-    let sample = root().join("plugins/samples").join(sample);
     let (name, value) = cache();
     spillway(
         &[
@@ -56,7 +60,7 @@ fn plugin_test(kind: &str, plugin: &str, sample: &str, settings: &str) -> (bool,
             kind,
             plugin,
             "--input",
-            sample.to_str().expect("path"),
+            input.to_str().expect("path"),
             "--config",
             config.to_str().expect("path"),
         ],
@@ -70,7 +74,7 @@ fn the_python_mapper_routes_tables_by_rule() {
     let (ok, out, err) = plugin_test(
         "mapper",
         &router,
-        "tables.json",
+        &sample("tables.json"),
         "spillway.mapper.config.routes=inventory.products=catalog-{database}, inventory.*=inventory-changes\n",
     );
     assert!(ok, "{err}");
@@ -82,7 +86,7 @@ fn the_python_mapper_routes_tables_by_rule() {
     assert!(err.contains("(route inventory.*)"), "{err}");
 
     // No rule and no fallback: Debezium's name.
-    let (ok, out, err) = plugin_test("mapper", &router, "tables.json", "");
+    let (ok, out, err) = plugin_test("mapper", &router, &sample("tables.json"), "");
     assert!(ok, "{err}");
     assert!(
         out.contains("inventory.products -> kinesis.inventory.products"),
@@ -93,7 +97,7 @@ fn the_python_mapper_routes_tables_by_rule() {
     let (ok, _, err) = plugin_test(
         "mapper",
         &router,
-        "tables.json",
+        &sample("tables.json"),
         "spillway.mapper.config.routes=inventory.products=catalog\nspillway.mapper.config.fallback=reject\n",
     );
     assert!(!ok);
@@ -105,7 +109,7 @@ fn the_python_mapper_routes_tables_by_rule() {
     let (ok, _, err) = plugin_test(
         "mapper",
         &router,
-        "tables.json",
+        &sample("tables.json"),
         "spillway.mapper.config.routes=inventory.*=cdc/{table}\n",
     );
     assert!(!ok);
@@ -123,7 +127,7 @@ fn the_javascript_transformer_routes_and_redacts() {
                     spillway.transformer.config.detail-type.kinesis.inventory.customers=CustomerDataChangeEvent\n\
                     spillway.transformer.config.bus.kinesis.inventory.customers=customers\n\
                     spillway.transformer.config.redact=email\n";
-    let (ok, out, err) = plugin_test("transformer", &redact, "records.json", settings);
+    let (ok, out, err) = plugin_test("transformer", &redact, &sample("records.json"), settings);
     assert!(ok, "{err}");
     let entries: Vec<Value> = serde_json::from_str(&out).expect("entries");
     assert_eq!(entries.len(), 6, "{out}");
@@ -165,7 +169,7 @@ fn the_javascript_transformer_routes_and_redacts() {
     let (ok, _, err) = plugin_test(
         "transformer",
         &redact,
-        "records.json",
+        &sample("records.json"),
         "spillway.transformer.config.redact=email\n",
     );
     assert!(!ok);
@@ -192,10 +196,9 @@ fn the_large_guests_stay_in_the_sandbox() {
         format!("spillway.mapper.config.port={port}\nspillway.mapper.config.file=/etc/hostname\n"),
     )
     .expect("config");
-    let sample = root().join("plugins/samples/tables.json");
     let output = Command::new(env!("CARGO_BIN_EXE_spillway"))
         .args(["plugin", "test", "mapper", &probe, "--input"])
-        .arg(&sample)
+        .arg(sample("tables.json"))
         .arg("--config")
         .arg(&config)
         .env(name, value)
@@ -215,10 +218,43 @@ fn the_large_guests_stay_in_the_sandbox() {
     );
 
     // A JavaScript guest built with HTTP (fetch) is refused when loaded.
-    let (ok, _, err) = plugin_test("transformer", &example("js_fetch"), "records.json", "");
+    let (ok, _, err) = plugin_test(
+        "transformer",
+        &example("js_fetch"),
+        &sample("records.json"),
+        "",
+    );
     assert!(!ok);
     assert!(err.contains("imports instance `wasi:http/"), "{err}");
     assert!(err.contains("Plugins get no network"), "{err}");
+}
+
+/// Provisions and runs the whole pipeline (`spillway run`) on `db` with
+/// `settings` (a Kinesis capture configuration otherwise), waits until the
+/// consumer deleted `snapshot` messages, applies `change`, waits for one more,
+/// and returns the log.
+fn run_pipeline(db: &Database, settings: &str, snapshot: usize, change: &str) -> String {
+    let dir = tempfile::tempdir().expect("dir");
+    let settings = format!(
+        "{settings}\n\
+         spillway.forward.checkpoint.dir={}\n\
+         spillway.consumer.wait.seconds=1",
+        dir.path().join("checkpoints").display()
+    );
+    let config = db.kinesis_config(dir.path(), &settings);
+    let (ok, out, err) = spillway(
+        &["provision", "--config", config.to_str().expect("path")],
+        &[],
+    );
+    assert!(ok, "{out}{err}");
+    let (name, value) = cache();
+    let mut run = Command::new(env!("CARGO_BIN_EXE_spillway"));
+    run.args(["run", "--config"]).arg(&config).env(name, value);
+    let mut pipeline = Spillway::spawn(run, &dir.path().join("run.log"));
+    pipeline.wait_for("deleted successfully", snapshot);
+    db.sql(change);
+    pipeline.wait_for("deleted successfully", snapshot + 1);
+    pipeline.terminate()
 }
 
 #[test]
@@ -230,12 +266,11 @@ fn a_pipeline_runs_the_python_mapper_and_the_javascript_transformer() {
     let prefix = format!("lang{}", std::process::id());
     let db = Database::create("examples_pipeline");
     db.sql_file(&root().join("configs/inventory.sql"));
-    let dir = tempfile::tempdir().expect("dir");
     // Both tables into one stream, by the Python mapper; the JavaScript
     // transformer routes that stream and hides e-mail addresses.
     let stream = format!("{prefix}-inventory");
-    let config = db.kinesis_config(
-        dir.path(),
+    let log = run_pipeline(
+        &db,
         &format!(
             "debezium.source.topic.prefix={prefix}\n\
              debezium.source.table.include.list=inventory.products,inventory.customers\n\
@@ -243,45 +278,144 @@ fn a_pipeline_runs_the_python_mapper_and_the_javascript_transformer() {
              spillway.mapper.config.routes=inventory.*={prefix}-{{schema}}\n\
              spillway.mapper.config.fallback=reject\n\
              spillway.forward.streams={stream}\n\
-             spillway.forward.checkpoint.dir={checkpoints}\n\
              spillway.transformer.plugin={transformer}\n\
              spillway.transformer.config.redact=email\n\
              spillway.transformer.config.detail-type.{stream}=InventoryChangeEvent\n\
              spillway.transformer.config.bus.{stream}={prefix}-inventory\n\
-             spillway.consumer.queue={prefix}-data-change.fifo\n\
-             spillway.consumer.wait.seconds=1",
+             spillway.consumer.queue={prefix}-data-change.fifo",
             mapper = example("python_router"),
             transformer = example("js_redact"),
-            checkpoints = dir.path().join("checkpoints").display(),
         ),
+        10,
+        "UPDATE inventory.customers SET email = 'sally@acme.com' WHERE id = 1001",
     );
-
-    let (ok, out, err) = spillway(
-        &["provision", "--config", config.to_str().expect("path")],
-        &[],
-    );
-    assert!(ok, "{out}{err}");
-    let (name, value) = cache();
-    let mut run = Command::new(env!("CARGO_BIN_EXE_spillway"));
-    run.args(["run", "--config"]).arg(&config).env(name, value);
-    let mut pipeline = Spillway::spawn(run, &dir.path().join("run.log"));
-    // The snapshot: ten rows, through one stream.
-    pipeline.wait_for("deleted successfully", 10);
-    db.sql("UPDATE inventory.customers SET email = 'sally@acme.com' WHERE id = 1001");
-    pipeline.wait_for("deleted successfully", 11);
-    let log = pipeline.terminate();
-
     assert!(log.contains(&format!("stream={stream}")), "{log}");
-    let customers = log
+    let events = log
         .matches(&format!(
             "Received event detail-type: InventoryChangeEvent, source: {stream}"
         ))
         .count();
-    assert!(customers >= 11, "{log}");
+    assert!(events >= 11, "{log}");
     assert!(log.contains("'email': '[redacted]'"), "{log}");
     assert!(!log.contains("@acme.com"), "an address got through:\n{log}");
     assert!(
         !log.contains("@noanswer.org"),
         "an address got through:\n{log}"
     );
+}
+
+#[test]
+fn the_c_mapper_makes_any_table_name_a_stream_name() {
+    let mapper = example("c_safe_names");
+    let dir = tempfile::tempdir().expect("dir");
+    let tables = dir.path().join("tables.json");
+    let long = "a_table_with_a_name_long_enough_to_need_shortening";
+    let table = |schema: &str, name: &str| serde_json::json!({"server": "kinesis", "database": "db", "schema": schema, "name": name});
+    std::fs::write(
+        &tables,
+        serde_json::json!([
+            table("inventory", "Order Items"),
+            table("inventory", "café"),
+            table("inventory", "products"),
+            table("inventory", &format!("{long}_1")),
+            table("inventory", &format!("{long}_2")),
+        ])
+        .to_string(),
+    )
+    .expect("input");
+    let (ok, out, err) = plugin_test("mapper", &mapper, &tables, "");
+    assert!(ok, "{err}");
+    let streams: Vec<&str> = out
+        .lines()
+        .map(|l| l.split(" -> ").nth(1).expect("a stream"))
+        .collect();
+    assert_eq!(
+        &streams[..3],
+        [
+            "kinesis.inventory.order_items",
+            "kinesis.inventory.caf_",
+            "kinesis.inventory.products"
+        ]
+    );
+    assert!(
+        err.contains("inventory.Order Items -> kinesis.inventory.order_items"),
+        "{err}"
+    );
+
+    // A long prefix: names cut to Kinesis' 128 characters, told apart by a
+    // hash of the full name.
+    let prefix = "p".repeat(100);
+    let (ok, out, err) = plugin_test(
+        "mapper",
+        &mapper,
+        &tables,
+        &format!("spillway.mapper.config.prefix={prefix}\n"),
+    );
+    assert!(ok, "{err}");
+    let long_streams: Vec<&str> = out
+        .lines()
+        .skip(3)
+        .map(|l| l.split(" -> ").nth(1).expect("a stream"))
+        .collect();
+    assert_eq!(long_streams.len(), 2);
+    for stream in &long_streams {
+        assert_eq!(stream.len(), 128, "{stream}");
+        assert!(
+            stream.starts_with(&format!("{prefix}.inventory.")),
+            "{stream}"
+        );
+    }
+    assert_ne!(long_streams[0], long_streams[1]);
+
+    // Other settings: no prefix, another separator, case kept.
+    let (ok, out, err) = plugin_test(
+        "mapper",
+        &mapper,
+        &tables,
+        "spillway.mapper.config.prefix=none\nspillway.mapper.config.separator=-\nspillway.mapper.config.lowercase=false\n",
+    );
+    assert!(ok, "{err}");
+    assert!(
+        out.starts_with("inventory.Order Items -> inventory-Order_Items\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_pipeline_runs_the_c_mapper_on_a_table_kinesis_could_not_name() {
+    assert!(
+        std::env::var("AWS_ENDPOINT_URL").is_ok(),
+        "this test needs the AWS emulator: run it through scripts/test"
+    );
+    let prefix = format!("c{}", std::process::id());
+    let db = Database::create("examples_c_pipeline");
+    db.sql(
+        r#"CREATE TABLE "Order Items" (id int PRIMARY KEY, sku text);
+           INSERT INTO "Order Items" VALUES (1, 'A-1'), (2, 'B-2');"#,
+    );
+    let stream = format!("{prefix}.public.order_items");
+    let log = run_pipeline(
+        &db,
+        &format!(
+            "debezium.source.topic.prefix={prefix}\n\
+             spillway.mapper.plugin={mapper}\n\
+             spillway.forward.streams={stream}\n\
+             spillway.transformer.config.detail-type.{stream}=OrderItemChangeEvent\n\
+             spillway.transformer.config.bus.{stream}={prefix}-orders\n\
+             spillway.consumer.queue={prefix}-orders.fifo",
+            mapper = example("c_safe_names"),
+        ),
+        2,
+        r#"UPDATE "Order Items" SET sku = 'C-3' WHERE id = 2"#,
+    );
+    assert!(log.contains(&format!("stream={stream}")), "{log}");
+    assert!(
+        log.matches(&format!(
+            "Received event detail-type: OrderItemChangeEvent, source: {stream}"
+        ))
+        .count()
+            >= 3,
+        "{log}"
+    );
+    assert!(log.contains("'sku': 'C-3'"), "{log}");
 }

@@ -107,6 +107,7 @@ bool exports_spillway_plugin_mapper_stream_name(exports_spillway_plugin_mapper_t
     if (own_lowercase) mapper_plugin_string_free(&lowercase);
 
     if (!fits) {
+        exports_spillway_plugin_mapper_table_free(table);
         mapper_plugin_string_dup(err, "the stream name would be over 1 KB: shorten the prefix");
         return false;
     }
@@ -135,6 +136,8 @@ bool exports_spillway_plugin_mapper_stream_name(exports_spillway_plugin_mapper_t
     string_t line = {(uint8_t *)message, at};
     spillway_plugin_host_log(SPILLWAY_PLUGIN_HOST_LEVEL_INFO, &line);
 
+    // The arguments of an export belong to the callee.
+    exports_spillway_plugin_mapper_table_free(table);
     mapper_plugin_string_dup(ret, full);
     return true;
 }
