@@ -295,6 +295,19 @@ fn languages(runtime: &Runtime, dir: &std::path::Path) {
         a,
         b,
     );
+    let c = PluginSpec::new(file("c_safe_names"));
+    let mut c_mapper = Mapper::load(runtime, c.clone()).expect("load").worker();
+    let (a, b) = compare(
+        || drop(black_box(rust_mapper.stream_name(black_box(&table)))),
+        || drop(black_box(c_mapper.stream_name(black_box(&table)))),
+    );
+    language_row(
+        "name mapper (c-safe-names; Rust: pattern-mapper)",
+        "C",
+        "one table",
+        a,
+        b,
+    );
 
     let mut redacting = routing();
     redacting.insert("redact".to_owned(), "email".to_owned());
@@ -327,10 +340,14 @@ fn languages(runtime: &Runtime, dir: &std::path::Path) {
         times.sort();
         times[1]
     };
-    let ms = |d: Duration| format!("{:.0} ms", d.as_secs_f64() * 1e3);
+    let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1e3);
     let size = |name: &str| {
         let bytes = std::fs::metadata(dir.join(format!("{name}.wasm"))).map_or(0, |m| m.len());
-        format!("{:.1} MB", bytes as f64 / 1e6)
+        if bytes < 1_000_000 {
+            format!("{} KB", bytes / 1000)
+        } else {
+            format!("{:.1} MB", bytes as f64 / 1e6)
+        }
     };
     let compile = median3(&mut || time(|| drop(Mapper::load(runtime, python.clone()))));
     let loaded = Mapper::load(runtime, python.clone()).expect("load");
@@ -338,6 +355,15 @@ fn languages(runtime: &Runtime, dir: &std::path::Path) {
     println!(
         "| python-router (Python) | {} | {} | {} |",
         size("python_router"),
+        ms(compile),
+        ms(first)
+    );
+    let compile = median3(&mut || time(|| drop(Mapper::load(runtime, c.clone()))));
+    let loaded = Mapper::load(runtime, c.clone()).expect("load");
+    let first = median3(&mut || time(|| drop(loaded.worker().stream_name(&table))));
+    println!(
+        "| c-safe-names (C) | {} | {} | {} |",
+        size("c_safe_names"),
         ms(compile),
         ms(first)
     );
