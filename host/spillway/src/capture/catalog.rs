@@ -430,6 +430,16 @@ fn explain_connect_error(settings: &CaptureSettings, error: &str) -> anyhow::Err
         "the database does not exist: check debezium.source.database.dbname"
     } else if error.contains("role") && error.contains("does not exist") {
         "the user does not exist: check debezium.source.database.user"
+    } else if error.to_ascii_lowercase().contains("does not support ssl") {
+        "the server does not accept TLS: turn ssl on in postgresql.conf, or lower \
+         debezium.source.database.sslmode (prefer uses TLS when the server offers it)"
+    } else if error.contains("invalid peer certificate")
+        || error.contains("sslrootcert")
+        || error.contains("TLS handshake failed")
+    {
+        "the server's certificate could not be verified: point \
+         debezium.source.database.sslrootcert at the certificate authority that signed it, and \
+         with sslmode=verify-full connect by a name (or address) the certificate holds"
     } else if error.contains("no pg_hba.conf entry") {
         "the server refuses this user or address: add a pg_hba.conf entry for it"
     } else {

@@ -72,6 +72,10 @@ pub struct CaptureSettings {
     pub database: String,
     /// libpq's sslmode.
     pub sslmode: String,
+    /// TLS files, as libpq's keywords: `sslrootcert` (the CA that signed the
+    /// server's certificate, for verify-ca and verify-full), `sslcert` and
+    /// `sslkey` (a client certificate), when set.
+    pub tls_files: Vec<(&'static str, String)>,
     /// topic.prefix: events' `source.name` and the first part of stream names.
     pub prefix: String,
     /// The replication slot.
@@ -160,6 +164,13 @@ impl CaptureSettings {
             password: text("debezium.source.database.password"),
             database: required("debezium.source.database.dbname", "the database to capture")?,
             sslmode: text("debezium.source.database.sslmode").to_ascii_lowercase(),
+            tls_files: ["sslrootcert", "sslcert", "sslkey"]
+                .into_iter()
+                .filter_map(|keyword| {
+                    let path = text(&format!("debezium.source.database.{keyword}"));
+                    (!path.is_empty()).then_some((keyword, path))
+                })
+                .collect(),
             prefix: required(
                 "debezium.source.topic.prefix",
                 "the logical server name, first part of stream names",
@@ -233,6 +244,9 @@ impl CaptureSettings {
             quote(&self.database),
             quote(&self.sslmode),
         );
+        for (keyword, path) in &self.tls_files {
+            info.push_str(&format!(" {keyword}={}", quote(path)));
+        }
         if replication {
             info.push_str(" replication=database");
         }

@@ -83,6 +83,25 @@ pub static KEYS: &[Key] = &[
         "TLS to PostgreSQL, as libpq's sslmode.",
     ),
     key(
+        "debezium.source.database.sslrootcert",
+        None,
+        TEXT,
+        "The file of the certificate authority that signed the server's certificate (PEM), \
+         checked with sslmode verify-ca and verify-full.",
+    ),
+    key(
+        "debezium.source.database.sslcert",
+        None,
+        TEXT,
+        "A client certificate file (PEM), for servers that authenticate clients by certificate.",
+    ),
+    key(
+        "debezium.source.database.sslkey",
+        None,
+        TEXT,
+        "The client certificate's private key file.",
+    ),
+    key(
         "debezium.source.topic.prefix",
         None,
         TEXT,
