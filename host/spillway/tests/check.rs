@@ -212,44 +212,9 @@ fn a_server_without_logical_decoding_or_free_slots_is_named() {
         MISCONFIGURED_PORT,
         "-c wal_level=replica -c max_replication_slots=0 -c max_wal_senders=0",
     );
-    let port = &MISCONFIGURED_PORT.to_string();
-    let sql = |statement: &str| {
-        let output = std::process::Command::new("psql")
-            .args([
-                "-X",
-                "-q",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-p",
-                port,
-                "-d",
-                "postgres",
-                "-c",
-            ])
-            .arg(statement)
-            .output()
-            .expect("psql");
-        assert!(output.status.success(), "{output:?}");
-    };
-    sql("CREATE TABLE IF NOT EXISTS public.items (id int PRIMARY KEY)");
+    cluster.psql("CREATE TABLE IF NOT EXISTS public.items (id int PRIMARY KEY)");
     let dir = tempfile::tempdir().expect("dir");
-    let config = dir.path().join("replica.properties");
-    std::fs::write(
-        &config,
-        format!(
-            "debezium.source.database.hostname=127.0.0.1\n\
-             debezium.source.database.port={port}\n\
-             debezium.source.database.user=postgres\n\
-             debezium.source.database.password=postgres\n\
-             debezium.source.database.dbname=postgres\n\
-             debezium.source.topic.prefix=replica\n\
-             debezium.sink.type=stdout\n\
-             spillway.capture.state.file={}\n\
-             spillway.run.stages=capture\n",
-            dir.path().join("state.json").display()
-        ),
-    )
-    .expect("config");
+    let config = cluster.capture_config(dir.path(), "replica", "");
 
     let report = check(&config, &[]);
     assert_problem(

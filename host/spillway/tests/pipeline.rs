@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use support::postgres::Database;
-use support::{Spillway, http_get, metric};
+use support::{Spillway, http_get, metric, spillway};
 
 mod support;
 
@@ -24,16 +24,11 @@ fn every_change_reaches_the_consumer_in_order() {
     let dir = tempfile::tempdir().expect("dir");
     let config = db.pipeline_config(dir.path(), &prefix);
 
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_spillway"))
-        .args(["provision", "--config"])
-        .arg(&config)
-        .output()
-        .expect("provision");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let (provisioned, out, err) = spillway(
+        &["provision", "--config", config.to_str().expect("path")],
+        &[],
     );
+    assert!(provisioned, "{out}{err}");
 
     let mut text = std::fs::read_to_string(&config).expect("config");
     text.push_str("spillway.http.address=127.0.0.1:0\n");

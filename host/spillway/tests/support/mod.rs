@@ -181,6 +181,33 @@ impl Cluster {
         cluster
     }
 
+    /// Runs `sql` in its `postgres` database; panics if it fails.
+    pub fn psql(&self, sql: &str) {
+        let output = Command::new("psql")
+            .args([
+                "-X",
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-d",
+                "postgres",
+                "-c",
+                sql,
+            ])
+            .env("PGHOST", "127.0.0.1")
+            .env("PGPORT", self.port.to_string())
+            .env("PGUSER", "postgres")
+            .env("PGPASSWORD", "postgres")
+            .output()
+            .expect("psql");
+        assert!(output.status.success(), "{sql}: {output:?}");
+    }
+
+    /// A configuration capturing its `postgres` database (see [`capture_config`]).
+    pub fn capture_config(&self, dir: &Path, name: &str, extra: &str) -> PathBuf {
+        capture_config(dir, self.port, name, extra)
+    }
+
     fn dev_env(&self, command: &str, settings: &str) {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/dev-env");
         let status = Command::new(script)
@@ -235,4 +262,30 @@ pub fn metric(metrics: &str, series: &str) -> Option<f64> {
         let value = line.strip_prefix(series)?.strip_prefix(' ')?;
         value.trim().parse().ok()
     })
+}
+
+/// A configuration `<dir>/<name>.properties` that runs capture alone on the
+/// `postgres` database of the PostgreSQL on `port` (user and password
+/// `postgres`, as scripts/dev-env makes them) to the stdout sink, topic
+/// prefix `name`, plus `extra` lines.
+pub fn capture_config(dir: &Path, port: u16, name: &str, extra: &str) -> PathBuf {
+    let path = dir.join(format!("{name}.properties"));
+    std::fs::write(
+        &path,
+        format!(
+            "debezium.source.database.hostname=127.0.0.1\n\
+             debezium.source.database.port={port}\n\
+             debezium.source.database.user=postgres\n\
+             debezium.source.database.password=postgres\n\
+             debezium.source.database.dbname=postgres\n\
+             debezium.source.topic.prefix={name}\n\
+             debezium.sink.type=stdout\n\
+             spillway.capture.state.file={}\n\
+             spillway.run.stages=capture\n\
+             {extra}\n",
+            dir.join(format!("{name}-state.json")).display()
+        ),
+    )
+    .expect("write configuration");
+    path
 }
