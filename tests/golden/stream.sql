@@ -21,3 +21,12 @@ INSERT INTO golden.pairs VALUES (2, 'c', 0.01);
 UPDATE golden.pairs SET weight = 2.5 WHERE left_id = 1 AND right_id = 'a';
 DELETE FROM golden.pairs WHERE left_id = 1 AND right_id = 'b';
 TRUNCATE golden.pairs;
+
+INSERT INTO golden.rare_types VALUES (
+    3, 'ok', '{happy}', 7, '((0,0),(2,2))', '<(0,0),1.5>', '{0,1,-2}', '[(1,1),(2,3)]',
+    '[(0,0),(3,3)]', '((0,0),(0,2),(2,2))', 'streamed words', '0/16B3748',
+    '1999-12-31 23:59:59.1+01', '-infinity', 'infinity', '-infinity', '0001-01-01 BC',
+    '0001-01-01 00:00:00 BC', '{{5},{6}}'
+);
+UPDATE golden.rare_types SET c_enum = 'sad', c_domain = 9, c_date_inf = 'infinity',
+    c_date_bc = '0044-03-15 BC' WHERE id = 1;

@@ -146,8 +146,8 @@ impl Catalog {
                     a.attnotnull, pg_get_expr(d.adbin, d.adrelid), \
                     array_position(i.indkey::int2[], a.attnum), \
                     CASE WHEN bt.typcategory = 'A' THEN bt.typelem END, \
-                    CASE WHEN bt.typtype = 'e' THEN (SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = bt.oid) END, \
-                    CASE WHEN bt.typcategory = 'A' THEN (SELECT et.typtype = 'e' FROM pg_type et WHERE et.oid = bt.typelem) END \
+                    (SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_enum e \
+                     WHERE e.enumtypid = CASE WHEN bt.typcategory = 'A' THEN bt.typelem ELSE bt.oid END) \
              FROM pg_class c \
              JOIN pg_namespace n ON n.oid = c.relnamespace \
              JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' \
@@ -205,7 +205,6 @@ impl Catalog {
             if key_position.is_none() && !settings.filters.column(&schema, &name, &column) {
                 continue;
             }
-            let enum_array = get(14).as_deref() == Some("t");
             let labels = get(13);
             let ty = CatalogType {
                 oid: get(7).and_then(|o| o.parse().ok()).unwrap_or(0),
@@ -213,15 +212,7 @@ impl Catalog {
                 element: get(12).and_then(|e| e.parse().ok()),
                 enum_labels: labels.as_deref(),
             };
-            let kind = if enum_array {
-                Some(Kind::Array(Box::new(Kind::Text {
-                    name: None,
-                    allowed: None,
-                })))
-            } else {
-                Kind::from_catalog(&ty, settings.modes)
-            };
-            let Some(kind) = kind else {
+            let Some(kind) = Kind::from_catalog(&ty, settings.modes) else {
                 building.unsupported.push(column);
                 continue;
             };

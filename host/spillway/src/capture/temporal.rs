@@ -5,9 +5,33 @@ use chrono::{Datelike, NaiveDate};
 
 const MICROS_PER_DAY: i64 = 86_400_000_000;
 
-/// `2024-02-29` (or `... BC`) -> days since 1970-01-01.
+/// What Debezium 3.6 writes for a streamed `date` of `infinity` and
+/// `-infinity` (recorded: the golden test checks them). They are not days a
+/// calendar reaches; consumers should treat them as markers.
+const DATE_INFINITY: i64 = -2_147_472_692;
+const DATE_MINUS_INFINITY: i64 = -2_147_472_691;
+
+/// What Debezium 3.6 writes for a `timestamp` of `infinity` and `-infinity`
+/// (PgJDBC's infinity markers), whatever the precision mode.
+const TIMESTAMP_INFINITY: i64 = 9_223_372_036_825_200_000;
+const TIMESTAMP_MINUS_INFINITY: i64 = -9_223_372_036_832_400_000;
+
+/// `2024-02-29` (or `... BC`, proleptic Gregorian) -> days since 1970-01-01.
 pub fn date_days(text: &str) -> Option<i64> {
-    Some(i64::from(parse_date(text)?.num_days_from_ce()) - 719_163)
+    match text {
+        "infinity" => Some(DATE_INFINITY),
+        "-infinity" => Some(DATE_MINUS_INFINITY),
+        _ => Some(i64::from(parse_date(text)?.num_days_from_ce()) - 719_163),
+    }
+}
+
+/// Debezium's number for a `timestamp` of `infinity` or `-infinity`.
+pub fn infinite_timestamp(text: &str) -> Option<i64> {
+    match text {
+        "infinity" => Some(TIMESTAMP_INFINITY),
+        "-infinity" => Some(TIMESTAMP_MINUS_INFINITY),
+        _ => None,
+    }
 }
 
 fn parse_date(text: &str) -> Option<NaiveDate> {
@@ -78,13 +102,9 @@ pub fn zoned_time(text: &str) -> Option<String> {
     Some(out)
 }
 
-/// `2024-02-29 13:45:30.654321` -> microseconds since the epoch.
+/// `2024-02-29 13:45:30.654321` -> microseconds since the epoch (finite
+/// timestamps only: see [`infinite_timestamp`]).
 pub fn timestamp_micros(text: &str) -> Option<i64> {
-    match text {
-        "infinity" => return Some(i64::MAX),
-        "-infinity" => return Some(i64::MIN),
-        _ => {}
-    }
     let (text, bc) = match text.strip_suffix(" BC") {
         Some(t) => (t, " BC"),
         None => (text, ""),
@@ -95,8 +115,11 @@ pub fn timestamp_micros(text: &str) -> Option<i64> {
 }
 
 /// `2024-02-29 13:45:30.5+05:30` -> `2024-02-29T08:15:30.500000Z`, with
-/// `digits` digits after the seconds.
+/// `digits` digits after the seconds; `infinity` and `-infinity` as they are.
 pub fn zoned_timestamp(text: &str, digits: u32) -> Option<String> {
+    if text == "infinity" || text == "-infinity" {
+        return Some(text.to_owned());
+    }
     let (local, offset) = split_offset(text, 19)?;
     let micros = timestamp_micros(local)? - offset * 1_000_000;
     let days = micros.div_euclid(MICROS_PER_DAY);
@@ -165,6 +188,20 @@ mod tests {
             timestamp_micros("1900-01-01 00:00:00.000001"),
             Some(-2_208_988_799_999_999)
         );
+    }
+
+    #[test]
+    fn infinities_are_debeziums_markers() {
+        assert_eq!(date_days("infinity"), Some(DATE_INFINITY));
+        assert_eq!(date_days("-infinity"), Some(DATE_MINUS_INFINITY));
+        assert_eq!(infinite_timestamp("infinity"), Some(TIMESTAMP_INFINITY));
+        assert_eq!(infinite_timestamp("2024-02-29 00:00:00"), None);
+        assert_eq!(
+            zoned_timestamp("-infinity", 6).as_deref(),
+            Some("-infinity")
+        );
+        // BC, proleptic Gregorian: 1 BC is year 0.
+        assert_eq!(date_days("0001-01-01 BC"), Some(-719_528));
     }
 
     #[test]

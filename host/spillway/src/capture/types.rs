@@ -132,7 +132,8 @@ pub struct CatalogType<'a> {
     pub typmod: i32,
     /// For an array type, its element's OID.
     pub element: Option<u32>,
-    /// For an enum type, its labels in order, comma-separated.
+    /// For an enum type (or an array of one), the enum's labels in order,
+    /// comma-separated.
     pub enum_labels: Option<&'a str>,
 }
 
@@ -140,19 +141,13 @@ impl Kind {
     /// The representation of a column of this type, or `None` for a type
     /// Debezium leaves out by default.
     pub fn from_catalog(ty: &CatalogType<'_>, modes: Modes) -> Option<Kind> {
-        if let Some(labels) = ty.enum_labels {
-            return Some(Kind::Text {
-                name: Some("io.debezium.data.Enum"),
-                allowed: Some(labels.to_owned()),
-            });
-        }
         if let Some(element) = ty.element {
             let inner = Kind::from_catalog(
                 &CatalogType {
                     oid: element,
                     typmod: ty.typmod,
                     element: None,
-                    enum_labels: None,
+                    enum_labels: ty.enum_labels,
                 },
                 modes,
             )?;
@@ -160,6 +155,12 @@ impl Kind {
                 Kind::Array(_) | Kind::Point => None,
                 inner => Some(Kind::Array(Box::new(inner))),
             };
+        }
+        if let Some(labels) = ty.enum_labels {
+            return Some(Kind::Text {
+                name: Some("io.debezium.data.Enum"),
+                allowed: Some(labels.to_owned()),
+            });
         }
         let text = |name| Kind::Text {
             name: Some(name),
@@ -184,6 +185,7 @@ impl Kind {
             | 3912 | 3926 => plain,
             114 | 3802 => text("io.debezium.data.Json"),
             142 => text("io.debezium.data.Xml"),
+            3614 => text("io.debezium.data.Tsvector"),
             2950 => text("io.debezium.data.Uuid"),
             1700 => match modes.decimal {
                 DecimalHandling::Double => Kind::Float64,
@@ -308,8 +310,12 @@ impl Kind {
             ),
             Kind::Array(inner) => {
                 let (head, tail) = inner.schema_parts();
+                // Debezium declares enum elements required, others optional.
+                let optional = !matches!(**inner, Kind::Text { allowed: Some(_), .. });
                 (
-                    format!(r#""type":"array","items":{{{head},"optional":true{tail}}}"#),
+                    format!(
+                        r#""type":"array","items":{{{head},"optional":{optional}{tail}}}"#
+                    ),
                     String::new(),
                 )
             }
@@ -381,6 +387,11 @@ impl Kind {
                 write_json(&micros, out);
             }
             Kind::ZonedTime => write_str(&temporal::zoned_time(text).ok_or_else(bad)?, out),
+            Kind::TimestampMillis { .. } | Kind::TimestampMicros
+                if let Some(marker) = temporal::infinite_timestamp(text) =>
+            {
+                write_json(&marker, out);
+            }
             Kind::TimestampMillis { .. } => {
                 let micros = temporal::timestamp_micros(text).ok_or_else(bad)?;
                 write_json(&micros.div_euclid(1000), out);
@@ -412,6 +423,19 @@ impl Kind {
                 out.extend_from_slice(b",\"wkb\":");
                 write_base64(&wkb, out);
                 out.extend_from_slice(b",\"srid\":null}");
+            }
+            Kind::Array(_) if text.starts_with("{{") => {
+                // A multi-dimensional array: Debezium writes one null per
+                // element of the outer dimension, and so does Spillway.
+                let outer = outer_length(text).ok_or_else(bad)?;
+                out.push(b'[');
+                for i in 0..outer {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    out.extend_from_slice(b"null");
+                }
+                out.push(b']');
             }
             Kind::Array(inner) => {
                 let elements = parse_array(text).ok_or_else(bad)?;
@@ -542,6 +566,27 @@ fn parse_point(text: &str) -> Option<(f64, f64)> {
 
 /// The elements of a one-dimensional array in PostgreSQL's text output
 /// (`{1,2,NULL}`, `{"a b","c\"d"}`); `None` elements are NULLs.
+/// The number of elements of the outer dimension of an array literal.
+fn outer_length(text: &str) -> Option<usize> {
+    let inner = text.strip_prefix('{')?.strip_suffix('}')?;
+    if inner.is_empty() {
+        return Some(0);
+    }
+    let (mut depth, mut quoted, mut escaped, mut count) = (0usize, false, false, 1);
+    for c in inner.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            '{' if !quoted => depth += 1,
+            '}' if !quoted => depth = depth.checked_sub(1)?,
+            ',' if !quoted && depth == 0 => count += 1,
+            _ => {}
+        }
+    }
+    Some(count)
+}
+
 fn parse_array(text: &str) -> Option<Vec<Option<String>>> {
     let inner = text.strip_prefix('{')?.strip_suffix('}')?;
     let mut elements = Vec::new();
@@ -612,6 +657,25 @@ mod tests {
             r#"["with,comma","with\"quote",null,"plain"]"#
         );
         assert_eq!(json(&Kind::Array(Box::new(Kind::Int32)), "{}"), "[]");
+    }
+
+    #[test]
+    fn multi_dimensional_arrays_are_nulls_as_in_debezium() {
+        let ints = Kind::Array(Box::new(Kind::Int32));
+        assert_eq!(json(&ints, "{{1,2},{3,4}}"), "[null,null]");
+        assert_eq!(json(&ints, r#"{{"a,}",2}}"#), "[null]");
+        assert_eq!(outer_length("{{1},{2},{3}}"), Some(3));
+    }
+
+    #[test]
+    fn enum_array_elements_are_required() {
+        let moods = Kind::Array(Box::new(Kind::Text {
+            name: Some("io.debezium.data.Enum"),
+            allowed: Some("sad,ok".to_owned()),
+        }));
+        assert!(moods.schema_parts().0.contains(r#""optional":false"#));
+        let ints = Kind::Array(Box::new(Kind::Int32));
+        assert!(ints.schema_parts().0.contains(r#""optional":true"#));
     }
 
     #[test]
