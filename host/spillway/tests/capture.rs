@@ -204,10 +204,31 @@ fn kill_9_while_streaming_loses_nothing() {
     wait_for_records(&out, 500);
     capture.kill_9();
     let mut capture = start_capture(&config, &dir, &out);
+    // (A failed start shows here, with capture's log.)
+    capture.wait_for("streaming", 1);
     writer.join().expect("writer");
     wait_for_every_id(&out, "c", 1..3001);
-    capture.wait_for("streaming", 1);
     capture.terminate();
+}
+
+#[test]
+fn a_second_capture_waits_for_the_slot_and_takes_over() {
+    let db = Database::create("capture_take_over");
+    db.sql("CREATE TABLE t (id int PRIMARY KEY, note text)");
+    let dir = tempfile::tempdir().expect("dir");
+    let config = db.config(dir.path(), "capture_take_over", "");
+    let first_out = dir.path().join("first.jsonl");
+    let mut first = start_capture(&config, &dir, &first_out);
+    first.wait_for("streaming", 1);
+    // The slot is in use: the second one waits instead of failing.
+    let second_out = dir.path().join("second.jsonl");
+    let mut second = start_capture(&config, &dir, &second_out);
+    second.wait_for("the slot is in use by another connection (walsender pid", 1);
+    first.terminate();
+    second.wait_for("streaming", 1);
+    write_rows(&db.name, 1, 100).join().expect("writer");
+    wait_for_every_id(&second_out, "c", 1..101);
+    second.terminate();
 }
 
 #[test]

@@ -26,8 +26,8 @@ pub struct Catalog {
 pub struct SlotState {
     /// The slot's catalog xmin (the transaction its snapshot was taken in).
     pub catalog_xmin: Option<u32>,
-    /// Whether a connection is streaming from it now.
-    pub active: bool,
+    /// The walsender streaming from it now, if any.
+    pub active_pid: Option<u32>,
 }
 
 /// A captured table as the catalog describes it.
@@ -330,7 +330,7 @@ impl Catalog {
     /// The slot's state, if it exists.
     pub fn slot(&mut self, name: &str) -> Result<Option<SlotState>> {
         let rows = self.rows(&format!(
-            "SELECT catalog_xmin, active, database, database = current_database() \
+            "SELECT catalog_xmin, active_pid, database, database = current_database() \
              FROM pg_replication_slots WHERE slot_name = {}",
             literal(name)
         ))?;
@@ -348,7 +348,7 @@ impl Catalog {
         }
         Ok(Some(SlotState {
             catalog_xmin: get(0).and_then(|x| x.parse().ok()),
-            active: get(1).as_deref() == Some("t"),
+            active_pid: get(1).and_then(|pid| pid.parse().ok()),
         }))
     }
 

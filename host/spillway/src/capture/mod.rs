@@ -106,6 +106,43 @@ impl Tables {
     }
 }
 
+/// How long capture waits for a slot another connection holds: a capture
+/// that crashed (kill -9, a lost host) holds it until PostgreSQL notices,
+/// at the latest after `wal_sender_timeout` (60 s by default).
+const SLOT_WAIT: Duration = Duration::from_secs(90);
+
+/// The slot's state once no other connection streams from it; an error if
+/// one still does after [`SLOT_WAIT`].
+async fn wait_for_slot(catalog: &mut Catalog, name: &str) -> Result<Option<catalog::SlotState>> {
+    let started = std::time::Instant::now();
+    let mut warned = false;
+    loop {
+        let slot = catalog.slot(name)?;
+        let Some(pid) = slot.as_ref().and_then(|s| s.active_pid) else {
+            return Ok(slot);
+        };
+        if started.elapsed() >= SLOT_WAIT {
+            bail!(
+                "replication slot '{name}' is in use by another connection (walsender pid {pid}), \
+                 still after {}s: only one capture may read a slot. Stop the other one, or give \
+                 this one its own debezium.source.slot.name",
+                SLOT_WAIT.as_secs()
+            );
+        }
+        if !warned {
+            warned = true;
+            tracing::warn!(
+                slot = name,
+                "the slot is in use by another connection (walsender pid {pid}): waiting up to \
+                 {}s for it to be released (a capture that crashed holds it until PostgreSQL \
+                 notices)",
+                SLOT_WAIT.as_secs()
+            );
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}
+
 /// Runs capture until `shutdown` completes (or, with `snapshot.mode=initial_only`,
 /// until the snapshot is stored).
 pub async fn run<S: Sink>(
@@ -126,14 +163,7 @@ pub async fn run<S: Sink>(
     let tables = Tables::new(tables);
     let state = State::new(&settings.state_file);
 
-    let slot = catalog.slot(&settings.slot)?;
-    if slot.as_ref().is_some_and(|s| s.active) {
-        bail!(
-            "replication slot '{}' is in use by another connection: only one capture may read a \
-             slot (stop the other one, or give this one its own debezium.source.slot.name)",
-            settings.slot
-        );
-    }
+    let slot = wait_for_slot(&mut catalog, &settings.slot).await?;
     let completed = state.snapshot_completed(&settings.database, &settings.slot)?;
     let take_snapshot = match settings.snapshot_mode {
         SnapshotMode::NoData => false,

@@ -94,10 +94,13 @@ pub fn check(settings: &CaptureSettings) -> (Vec<Finding>, Vec<Arc<Table>>) {
 
     let slot = format!("replication slot {}", settings.slot);
     findings.push(match catalog.slot(&settings.slot) {
-        Ok(Some(state)) if state.active => Finding::problem(
+        Ok(Some(state)) if let Some(pid) = state.active_pid => Finding::problem(
             &slot,
-            "in use by another connection: only one capture may read a slot (stop the other \
-             one, or give this one its own debezium.source.slot.name)",
+            format!(
+                "in use by another connection (walsender pid {pid}): only one capture may read \
+                 a slot (stop the other one, or give this one its own \
+                 debezium.source.slot.name)"
+            ),
         ),
         Ok(Some(_)) => Finding::ok(&slot, "exists; capture resumes from it"),
         Ok(None) => match catalog.check_free_slot() {
