@@ -20,7 +20,7 @@ use crate::config::Config;
 use crate::consume::ConsumeSettings;
 use crate::forward::ForwardSettings;
 use crate::plugins::{self, Kind};
-use crate::stages::Stage;
+use crate::stages::{self, Stage};
 
 /// How a check went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,7 +189,7 @@ impl Checker<'_> {
         };
         let (findings, tables) = tokio::task::block_in_place(|| capture::preflight(&settings));
         self.report.findings.extend(findings);
-        if config.get("debezium.sink.type") == Some("stdout") {
+        if stages::stdout_sink(config) {
             return;
         }
         let Some(kinesis) = self.found(

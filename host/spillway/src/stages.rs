@@ -12,7 +12,7 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use spillway_plugin::Runtime;
 use spillway_plugin::consumer::Consumer;
 use spillway_plugin::mapper::Mapper;
@@ -157,37 +157,37 @@ async fn on_own_thread(
     .context("capture panicked")?
 }
 
+/// Whether capture writes to standard output (`debezium.sink.type=stdout`)
+/// rather than Kinesis, the only other sink the configuration accepts.
+pub fn stdout_sink(config: &Config) -> bool {
+    config.get("debezium.sink.type") == Some("stdout")
+}
+
 /// Capture to the configured sink until `shutdown` completes.
 pub async fn capture_stage(config: &Config, shutdown: impl Future<Output = ()>) -> Result<()> {
     let settings = CaptureSettings::from_config(config)?;
-    match config.get("debezium.sink.type").unwrap_or("kinesis") {
-        "stdout" => {
-            let format = match config.get("spillway.stdout.format") {
-                Some("record") => StdoutFormat::Record,
-                _ => StdoutFormat::Value,
-            };
-            let mut sink = capture::StdoutSink::new(
-                std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock()),
-                format,
-            );
-            capture::run(settings, &mut sink, shutdown).await?;
-        }
-        "kinesis" => {
-            let runtime = Runtime::new(&plugins::runtime_options(config))?;
-            let mapper = Mapper::load(&runtime, plugins::spec(config, Kind::Mapper)?)?;
-            let client = aws_sdk_kinesis::Client::new(&aws::kinesis_sdk_config(config).await);
-            let mut sink = KinesisSink::new(
-                client,
-                mapper.worker(),
-                KinesisSettings::from_config(config)?,
-                &settings.prefix,
-                &settings.database,
-            );
-            capture::run(settings, &mut sink, shutdown).await?;
-        }
-        other => {
-            bail!("debezium.sink.type={other} is not a sink Spillway has: use kinesis or stdout")
-        }
+    if stdout_sink(config) {
+        let format = match config.get("spillway.stdout.format") {
+            Some("record") => StdoutFormat::Record,
+            _ => StdoutFormat::Value,
+        };
+        let mut sink = capture::StdoutSink::new(
+            std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock()),
+            format,
+        );
+        capture::run(settings, &mut sink, shutdown).await?;
+    } else {
+        let runtime = Runtime::new(&plugins::runtime_options(config))?;
+        let mapper = Mapper::load(&runtime, plugins::spec(config, Kind::Mapper)?)?;
+        let client = aws_sdk_kinesis::Client::new(&aws::kinesis_sdk_config(config).await);
+        let mut sink = KinesisSink::new(
+            client,
+            mapper.worker(),
+            KinesisSettings::from_config(config)?,
+            &settings.prefix,
+            &settings.database,
+        );
+        capture::run(settings, &mut sink, shutdown).await?;
     }
     Ok(())
 }

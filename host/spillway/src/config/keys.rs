@@ -39,6 +39,18 @@ pub enum Value {
 }
 
 impl Value {
+    /// For a choice of words, the word `value` names, as the table spells
+    /// it (values are compared without case).
+    pub fn canonical(&self, value: &str) -> Option<&'static str> {
+        match self {
+            Value::OneOf(words) => words
+                .iter()
+                .copied()
+                .find(|w| w.eq_ignore_ascii_case(value)),
+            _ => None,
+        }
+    }
+
     /// Checks `value`; the error says what is accepted.
     pub fn check(self, value: &str) -> Result<(), String> {
         let value = value.trim();

@@ -141,6 +141,13 @@ impl Config {
         if !problems.is_empty() {
             return Err(ConfigError::InvalidValues(problems));
         }
+        // A choice of words is read as the table spells it, so `Stdout`
+        // means what `stdout` does everywhere.
+        for (key, (value, _)) in &mut values {
+            if let Some(word) = keys::find(key).and_then(|k| k.value.canonical(value)) {
+                *value = word.to_owned();
+            }
+        }
         Ok(Self { values })
     }
 
@@ -206,6 +213,23 @@ mod tests {
         assert!(
             text.contains("did you mean 'spillway.mapper.plugin'"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn a_choice_of_words_is_read_without_case() {
+        let config = Config::build(
+            file(&[
+                ("debezium.sink.type", "Stdout"),
+                ("spillway.forward.starting.position", "latest"),
+            ]),
+            [],
+        )
+        .expect("valid");
+        assert_eq!(config.get("debezium.sink.type"), Some("stdout"));
+        assert_eq!(
+            config.get("spillway.forward.starting.position"),
+            Some("LATEST")
         );
     }
 
