@@ -35,6 +35,14 @@ pg_bin() {
     ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
 }
 
+# ensure_command COMMAND PACKAGE...: Debian's packages where COMMAND is missing.
+ensure_command() {
+    command -v "$1" >/dev/null && return
+    say "installing ${*:2} (Debian), for $1"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${@:2}" >/dev/null
+}
+
 ensure_postgres() {
     if [ -z "$(pg_bin)" ] || [ ! -x "$(pg_bin)/initdb" ]; then
         say "installing PostgreSQL (Debian package 'postgresql')"
@@ -88,7 +96,7 @@ ensure_container_tools() {
 PLUGINS_VENV="$ROOT/.venv-plugins"
 ensure_plugin_tools() {
     python_venv "$PLUGINS_VENV" "$ROOT/scripts/plugin-tools-requirements.txt" componentize-py componentize-py
-    command -v npm >/dev/null || { echo "the JavaScript example needs Node.js and npm (Debian: nodejs, npm)" >&2; exit 1; }
+    ensure_command npm nodejs npm
     local example
     for example in "$ROOT"/plugins/examples/js-*; do
         if [ ! -f "$example/node_modules/.package-lock.json" ] \
