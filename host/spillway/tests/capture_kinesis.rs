@@ -13,10 +13,7 @@ use support::postgres::Database;
 mod support;
 
 async fn kinesis() -> Client {
-    assert!(
-        std::env::var("AWS_ENDPOINT_URL").is_ok(),
-        "these tests need the AWS emulator: run them through scripts/test"
-    );
+    support::require_aws_emulator();
     Client::new(&aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)
 }
 

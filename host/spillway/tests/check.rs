@@ -57,10 +57,7 @@ fn assert_problem(report: &(bool, String), subject: &str, message: &str) {
 
 #[test]
 fn check_names_each_broken_setup_and_passes_a_provisioned_one() {
-    assert!(
-        std::env::var("AWS_ENDPOINT_URL").is_ok(),
-        "this test needs the AWS emulator: run it through scripts/test"
-    );
+    support::require_aws_emulator();
     let prefix = format!("check{}", std::process::id());
     let db = Database::create("check_setups");
     db.sql_file(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/inventory.sql"));

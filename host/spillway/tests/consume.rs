@@ -14,11 +14,7 @@ mod support;
 
 /// An SQS client for the emulator the test environment runs.
 async fn sqs() -> Client {
-    assert!(
-        std::env::var("AWS_ENDPOINT_URL").is_ok(),
-        "these tests need the AWS emulator: run them through scripts/test, or \
-         `scripts/dev-env start` and `eval \"$(scripts/dev-env env)\"` first"
-    );
+    support::require_aws_emulator();
     Client::new(&aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)
 }
 

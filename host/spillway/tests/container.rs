@@ -146,10 +146,7 @@ fn wait_healthy(spillway: &mut Spillway, health_url: &str) {
 
 #[test]
 fn the_compose_services_run_as_written() {
-    assert!(
-        std::env::var("AWS_ENDPOINT_URL").is_ok(),
-        "this test needs the AWS emulator: run it through scripts/test"
-    );
+    support::require_aws_emulator();
     let compose = compose();
     let image = image();
     let services = compose["services"].as_object().expect("services");

@@ -259,10 +259,7 @@ fn run_pipeline(db: &Database, settings: &str, snapshot: usize, change: &str) ->
 
 #[test]
 fn a_pipeline_runs_the_python_mapper_and_the_javascript_transformer() {
-    assert!(
-        std::env::var("AWS_ENDPOINT_URL").is_ok(),
-        "this test needs the AWS emulator: run it through scripts/test"
-    );
+    support::require_aws_emulator();
     let prefix = format!("lang{}", std::process::id());
     let db = Database::create("examples_pipeline");
     db.sql_file(&root().join("configs/inventory.sql"));
@@ -383,10 +380,7 @@ fn the_c_mapper_makes_any_table_name_a_stream_name() {
 
 #[test]
 fn a_pipeline_runs_the_c_mapper_on_a_table_kinesis_could_not_name() {
-    assert!(
-        std::env::var("AWS_ENDPOINT_URL").is_ok(),
-        "this test needs the AWS emulator: run it through scripts/test"
-    );
+    support::require_aws_emulator();
     let prefix = format!("c{}", std::process::id());
     let db = Database::create("examples_c_pipeline");
     db.sql(

@@ -18,11 +18,7 @@ struct Aws {
 }
 
 async fn aws() -> Aws {
-    assert!(
-        std::env::var("AWS_ENDPOINT_URL").is_ok(),
-        "these tests need the AWS emulator: run them through scripts/test, or \
-         `scripts/dev-env start` and `eval \"$(scripts/dev-env env)\"` first"
-    );
+    support::require_aws_emulator();
     let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     Aws {
         kinesis: aws_sdk_kinesis::Client::new(&config),

@@ -14,10 +14,7 @@ mod support;
 
 #[test]
 fn every_change_reaches_the_consumer_in_order() {
-    assert!(
-        std::env::var("AWS_ENDPOINT_URL").is_ok(),
-        "this test needs the AWS emulator: run it through scripts/test"
-    );
+    support::require_aws_emulator();
     let prefix = format!("e2e{}", std::process::id());
     let db = Database::create("pipeline_e2e");
     db.sql_file(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/inventory.sql"));

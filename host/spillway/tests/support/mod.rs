@@ -289,3 +289,13 @@ pub fn capture_config(dir: &Path, port: u16, name: &str, extra: &str) -> PathBuf
     .expect("write configuration");
     path
 }
+
+/// Stops the test unless the AWS emulator is configured (`AWS_ENDPOINT_URL`),
+/// saying how to get it.
+pub fn require_aws_emulator() {
+    assert!(
+        std::env::var("AWS_ENDPOINT_URL").is_ok(),
+        "this test needs the AWS emulator: run it through scripts/test, or \
+         `scripts/dev-env start` and `eval \"$(scripts/dev-env env)\"` first"
+    );
+}
