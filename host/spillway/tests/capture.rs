@@ -247,6 +247,21 @@ fn kill_9_during_the_snapshot_snapshots_again() {
     );
     let mut capture = start_capture(&config, &dir, &out);
     capture.wait_for("snapshot progress", 1);
+    // The table was never analysed: its estimate is the planner's.
+    let log = capture.log();
+    let progress = log
+        .lines()
+        .find(|l| l.contains("snapshot progress"))
+        .expect("logged");
+    let estimate: u64 = progress
+        .split_whitespace()
+        .find_map(|field| field.strip_prefix("estimate="))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no estimate in {progress}"));
+    assert!(
+        (100_000..=400_000).contains(&estimate),
+        "an estimate of 200,000 rows: {progress}"
+    );
     capture.kill_9();
     let copied = records(&out).len();
     assert!(

@@ -139,7 +139,9 @@ impl Catalog {
     pub fn tables(&mut self, settings: &CaptureSettings) -> Result<Vec<CatalogTable>> {
         let rows = self.rows(
             "SELECT c.oid, n.nspname, c.relname, c.relreplident, \
-                    has_table_privilege(c.oid, 'SELECT'), c.reltuples::bigint, \
+                    has_table_privilege(c.oid, 'SELECT'), \
+                    CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint \
+                         ELSE NULLIF((SELECT s.n_live_tup FROM pg_stat_all_tables s WHERE s.relid = c.oid), 0) END, \
                     a.attname, \
                     CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END, \
                     CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END, \
@@ -165,7 +167,9 @@ impl Catalog {
             name: String,
             identity: String,
             readable: bool,
-            estimate: u64,
+            /// `reltuples`, or for a table never vacuumed or analysed the
+            /// live rows the statistics counted; -1 when neither is known.
+            estimate: i64,
             columns: Vec<Column>,
             key: Vec<(i64, usize)>,
             unsupported: Vec<String>,
@@ -190,10 +194,7 @@ impl Catalog {
                 name: name.clone(),
                 identity: get(3).unwrap_or_default(),
                 readable: get(4).as_deref() == Some("t"),
-                estimate: get(5)
-                    .and_then(|e| e.parse::<i64>().ok())
-                    .unwrap_or(0)
-                    .max(0) as u64,
+                estimate: get(5).and_then(|e| e.parse::<i64>().ok()).unwrap_or(-1),
                 columns: Vec::new(),
                 key: Vec::new(),
                 unsupported: Vec::new(),
@@ -235,6 +236,9 @@ impl Catalog {
             if !b.readable {
                 unreadable.push(qualified.clone());
             }
+            if b.estimate < 0 && b.readable {
+                b.estimate = self.planner_rows(&qualified).unwrap_or(0);
+            }
             if b.identity == "n" || (b.identity == "d" && b.key.is_empty()) {
                 unreplicable.push(qualified);
             }
@@ -250,7 +254,7 @@ impl Catalog {
                     key,
                 )),
                 unsupported: b.unsupported,
-                estimated_rows: b.estimate,
+                estimated_rows: b.estimate.max(0) as u64,
                 all_columns: b.all_columns,
             });
         }
@@ -272,6 +276,19 @@ impl Catalog {
             );
         }
         Ok(captured)
+    }
+
+    /// The planner's estimate of a table's rows (from the table's size), for
+    /// a table with neither statistics nor counted rows.
+    fn planner_rows(&mut self, qualified: &str) -> Result<i64> {
+        let plan = self
+            .value(&format!("EXPLAIN (FORMAT JSON) SELECT * FROM {qualified}"))?
+            .context("EXPLAIN returned nothing")?;
+        let plan: serde_json::Value = serde_json::from_str(&plan)?;
+        plan[0]["Plan"]["Plan Rows"]
+            .as_f64()
+            .map(|rows| rows as i64)
+            .context("EXPLAIN gave no row estimate")
     }
 
     /// Makes sure the publication exists (per `publication.autocreate.mode`)
