@@ -124,7 +124,10 @@ C_CRATES=(wit-bindgen-cli@0.63.0 wasm-tools@1.263.0)
 ensure_c_tools() {
     local stamp="$C_TOOLS/.installed" want
     want="${C_DEBS[*]} ${C_CRATES[*]}"
-    [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] || install_c_tools
+    if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+        install_c_tools
+        echo "$want" > "$stamp"
+    fi
     # Debian's clang runs the WebAssembly linker as `wasm-ld-19`, from PATH.
     ln -sf "$C_TOOLS/root/usr/lib/llvm-19/bin/lld" "$C_TOOLS/bin/wasm-ld-19"
 }
@@ -142,7 +145,6 @@ install_c_tools() {
     for crate in "${C_CRATES[@]}"; do
         cargo install --quiet --locked --root "$C_TOOLS" "${crate%@*}" --version "${crate#*@}"
     done
-    echo "$want" > "$stamp"
 }
 
 # Runs one of the C toolchain's programs (clang, wit-bindgen, wasm-tools).

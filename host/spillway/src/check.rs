@@ -11,7 +11,7 @@ use std::path::Path;
 use anyhow::Result;
 use spillway_plugin::consumer::Consumer;
 use spillway_plugin::mapper::{Mapper, Table as MapperTable};
-use spillway_plugin::transformer::{StreamRecord, Transformer};
+use spillway_plugin::transformer::{BusEvent, StreamRecord, Transformer};
 use spillway_plugin::{Code, PluginError, PluginSpec, Runtime};
 
 use crate::aws;
@@ -68,9 +68,14 @@ impl Finding {
         }
     }
 
-    fn of<T>(subject: &str, result: Result<T, impl fmt::Display>, ok: &str) -> (Self, Option<T>) {
+    /// The finding of `result`: `ok` describes a value, an error is the problem.
+    fn of<T>(
+        subject: &str,
+        result: Result<T, impl fmt::Display>,
+        ok: impl FnOnce(&T) -> String,
+    ) -> (Self, Option<T>) {
         match result {
-            Ok(value) => (Self::ok(subject, ok), Some(value)),
+            Ok(value) => (Self::ok(subject, ok(&value)), Some(value)),
             Err(e) => (Self::problem(subject, format!("{e:#}")), None),
         }
     }
@@ -121,8 +126,9 @@ impl fmt::Display for Report {
 pub async fn run(path: &Path) -> Report {
     let mut report = Report::default();
     let subject = format!("configuration {}", path.display());
-    let (finding, config) =
-        Finding::of(&subject, Config::load(path), "every key is known and valid");
+    let (finding, config) = Finding::of(&subject, Config::load(path), |_| {
+        "every key is known and valid".to_owned()
+    });
     report.findings.push(finding);
     let Some(config) = config else {
         return report;
@@ -130,7 +136,10 @@ pub async fn run(path: &Path) -> Report {
     let (finding, stages) = Finding::of(
         "spillway.run.stages",
         Stage::from_config(&config),
-        &config.list("spillway.run.stages").join(", "),
+        |stages| {
+            let names: Vec<String> = stages.iter().map(ToString::to_string).collect();
+            names.join(", ")
+        },
     );
     report.findings.push(finding);
     let Some(stages) = stages else {
@@ -183,7 +192,7 @@ impl Checker<'_> {
         let Some(settings) = self.found(
             "capture settings",
             CaptureSettings::from_config(config),
-            "debezium.source.* read",
+            |_| "debezium.source.* read".to_owned(),
         ) else {
             return;
         };
@@ -195,7 +204,7 @@ impl Checker<'_> {
         let Some(kinesis) = self.found(
             "Kinesis sink settings",
             KinesisSettings::from_config(config),
-            "read",
+            |_| "read".to_owned(),
         ) else {
             return;
         };
@@ -213,8 +222,7 @@ impl Checker<'_> {
                 schema: table.schema.clone(),
                 name: table.name.clone(),
             });
-            if let Some(stream) = self.found(&subject, name, "") {
-                self.report.findings.last_mut().expect("just added").detail = stream.clone();
+            if let Some(stream) = self.found(&subject, name, String::clone) {
                 streams.insert(stream);
             }
         }
@@ -241,7 +249,7 @@ impl Checker<'_> {
         let Some(settings) = self.found(
             "forward settings",
             ForwardSettings::from_config(config),
-            "spillway.forward.* read",
+            |_| "spillway.forward.* read".to_owned(),
         ) else {
             return;
         };
@@ -263,15 +271,16 @@ impl Checker<'_> {
             }
             let subject = format!("transformer on {stream}");
             let events = worker.transform(&[sample_record(stream)]);
-            let Some(events) = self.found(&subject, events, "") else {
+            let described = |events: &Vec<BusEvent>| {
+                let events: Vec<String> = events
+                    .iter()
+                    .map(|e| format!("{} to bus {}", e.detail_type, e.bus_name))
+                    .collect();
+                format!("a sample change event becomes {}", events.join(", "))
+            };
+            let Some(events) = self.found(&subject, events, described) else {
                 continue;
             };
-            let described: Vec<String> = events
-                .iter()
-                .map(|e| format!("{} to bus {}", e.detail_type, e.bus_name))
-                .collect();
-            self.report.findings.last_mut().expect("just added").detail =
-                format!("a sample change event becomes {}", described.join(", "));
             self.buses.extend(events.into_iter().map(|e| e.bus_name));
         }
         for bus in self.buses.clone() {
@@ -299,7 +308,9 @@ impl Checker<'_> {
         if let Some(queue) = &settings.on_failure_queue {
             let sqs = aws_sdk_sqs::Client::new(&aws);
             let found = aws::queue_url(&sqs, queue, "spillway.forward.on.failure.queue").await;
-            self.found(&format!("on-failure queue {queue}"), found, "exists");
+            self.found(&format!("on-failure queue {queue}"), found, |_| {
+                "exists".to_owned()
+            });
         }
     }
 
@@ -308,7 +319,7 @@ impl Checker<'_> {
         let Some(settings) = self.found(
             "consume settings",
             ConsumeSettings::from_config(config),
-            "spillway.consumer.* read",
+            |_| "spillway.consumer.* read".to_owned(),
         ) else {
             return;
         };
@@ -319,7 +330,7 @@ impl Checker<'_> {
         let sqs = aws_sdk_sqs::Client::new(&aws);
         let subject = format!("SQS queue {}", settings.queue);
         let url = aws::queue_url(&sqs, &settings.queue, "spillway.consumer.queue").await;
-        let Some(url) = self.found(&subject, url, "exists") else {
+        let Some(url) = self.found(&subject, url, |_| "exists".to_owned()) else {
             return;
         };
         let attributes = sqs
@@ -382,12 +393,12 @@ impl Checker<'_> {
         }
     }
 
-    /// Adds the finding of `result`; its value when it passed.
+    /// Adds the finding of `result` (see [`Finding::of`]); its value when it passed.
     fn found<T>(
         &mut self,
         subject: &str,
         result: Result<T, impl fmt::Display>,
-        ok: &str,
+        ok: impl FnOnce(&T) -> String,
     ) -> Option<T> {
         let (finding, value) = Finding::of(subject, result, ok);
         self.push(finding);
@@ -414,10 +425,10 @@ impl Checker<'_> {
                     .map(|p| (p, name))
                     .map_err(anyhow::Error::from)
             });
-        let (plugin, name) = self.found(&subject, loaded, "")?;
-        self.report.findings.last_mut().expect("just added").detail =
-            format!("{name} loads and implements the {kind} world");
-        Some(plugin)
+        let described =
+            |(_, name): &(P, String)| format!("{name} loads and implements the {kind} world");
+        self.found(&subject, loaded, described)
+            .map(|(plugin, _)| plugin)
     }
 }
 

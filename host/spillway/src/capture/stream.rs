@@ -129,17 +129,11 @@ pub async fn run<S: Sink, F: Future<Output = ()>>(
                     streamer.last_heartbeat = Instant::now();
                     streamer.heartbeat();
                 }
+                streamer.sample_lag_bytes();
             }
             Ok(None) => bail!("the replication stream ended"),
             Ok(Some(Err(e))) => return Err(e).context("replication failed"),
             Ok(Some(Ok(event))) => streamer.handle(event, &events).await?,
-        }
-        if streamer
-            .last_lag_sample
-            .is_none_or(|t| t.elapsed() >= LAG_SAMPLE_INTERVAL)
-        {
-            streamer.last_lag_sample = Some(Instant::now());
-            streamer.sample_lag_bytes();
         }
     }
     streamer.flush(&events).await?;
@@ -167,12 +161,22 @@ impl<S: Sink> Streamer<'_, S> {
             self.lag_seconds
                 .set((now_us - commit_us).max(0) as f64 / 1_000_000.0);
         }
+        self.sample_lag_bytes();
         Ok(())
     }
 
     /// Reads how far the slot's confirmed position is behind PostgreSQL's
-    /// WAL into the lag metric; a failure only costs a sample.
+    /// WAL into the lag metric, at most every [`LAG_SAMPLE_INTERVAL`] (it is
+    /// called per batch and per idle second, never per event); a failure
+    /// only costs a sample.
     fn sample_lag_bytes(&mut self) {
+        if self
+            .last_lag_sample
+            .is_some_and(|t| t.elapsed() < LAG_SAMPLE_INTERVAL)
+        {
+            return;
+        }
+        self.last_lag_sample = Some(Instant::now());
         let slot = &self.settings.slot;
         match self.catalog().and_then(|c| c.slot_lag_bytes(slot)) {
             Ok(Some(bytes)) => self.lag_bytes.set(bytes as f64),
