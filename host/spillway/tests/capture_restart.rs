@@ -3,10 +3,48 @@
 //! cargo runs test binaries one after another.
 
 use std::path::Path;
+use std::time::Duration;
 
+use support::Cluster;
 use support::postgres::{Database, start_capture, wait_for_every_id, wait_for_records, write_rows};
 
 mod support;
+
+/// The port of the cluster the outage test stops (the other test restarts the
+/// shared one).
+const OUTAGE_PORT: u16 = 54343;
+
+/// How long PostgreSQL stays down: longer than the replication library's own
+/// reconnection attempts (three, each given the 10 s connection timeout).
+const OUTAGE: Duration = Duration::from_secs(45);
+
+/// A fast shutdown (what `pg_ctl stop` and systemd do) completes while capture
+/// is connected, capture waits for the server however long it is away, and
+/// resumes without losing a change.
+#[test]
+fn postgres_stopped_for_a_while_under_capture_loses_nothing() {
+    let cluster = Cluster::start(OUTAGE_PORT, "-c wal_level=logical");
+    cluster.psql("DROP TABLE IF EXISTS t; CREATE TABLE t (id int PRIMARY KEY, note text)");
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().join("events.jsonl");
+    let config = cluster.capture_config(
+        dir.path(),
+        "outage",
+        "spillway.capture.heartbeat.interval.ms=1000",
+    );
+    let mut capture = start_capture(&config, &dir, &out);
+    capture.wait_for("streaming", 1);
+    cluster.psql("INSERT INTO t SELECT g, 'before' FROM generate_series(1, 100) g");
+    wait_for_every_id(&out, "c", 1..101);
+
+    cluster.stop();
+    std::thread::sleep(OUTAGE);
+    cluster.start_again();
+    cluster.psql("INSERT INTO t SELECT g, 'after' FROM generate_series(101, 200) g");
+    wait_for_every_id(&out, "c", 1..201);
+    let log = capture.terminate();
+    assert!(log.contains("PostgreSQL is back: capture starts again"), "{log}");
+}
 
 #[test]
 fn postgres_restart_under_capture_loses_nothing() {

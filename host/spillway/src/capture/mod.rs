@@ -36,6 +36,7 @@ mod types;
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -143,23 +144,69 @@ async fn wait_for_slot(catalog: &mut Catalog, name: &str) -> Result<Option<catal
     }
 }
 
+/// How often capture tries to reach a PostgreSQL that shut down.
+const RECONNECT_INTERVAL: Duration = Duration::from_secs(2);
+
 /// Runs capture until `shutdown` completes (or, with `snapshot.mode=initial_only`,
-/// until the snapshot is stored).
+/// until the snapshot is stored). When PostgreSQL shuts down or cannot be
+/// reached while streaming, capture lets go of it (see [`stream`]), waits
+/// for it as long as it takes (not ready meanwhile) and starts again.
 pub async fn run<S: Sink>(
     settings: CaptureSettings,
     sink: &mut S,
     shutdown: impl Future<Output = ()>,
 ) -> Result<Summary> {
+    tokio::pin!(shutdown);
+    let mut summary = Summary::default();
+    loop {
+        let (round, server_gone) = run_once(&settings, sink, &mut shutdown).await?;
+        summary.snapshot_rows += round.snapshot_rows;
+        summary.streamed_events += round.streamed_events;
+        if !server_gone || !wait_for_server(&settings, &mut shutdown).await {
+            return Ok(summary);
+        }
+    }
+}
+
+/// Waits until PostgreSQL takes connections again; `false` if `shutdown`
+/// completed first.
+async fn wait_for_server<F: Future<Output = ()>>(
+    settings: &CaptureSettings,
+    shutdown: &mut Pin<&mut F>,
+) -> bool {
     health::starting("capture");
-    let mut catalog = Catalog::connect(&settings)?;
+    loop {
+        tokio::select! {
+            () = shutdown.as_mut() => return false,
+            () = tokio::time::sleep(RECONNECT_INTERVAL) => {}
+        }
+        match Catalog::connect(settings) {
+            Ok(_) => {
+                tracing::info!("PostgreSQL is back: capture starts again");
+                return true;
+            }
+            Err(e) => tracing::debug!("PostgreSQL is not back yet: {e:#}"),
+        }
+    }
+}
+
+/// One run of capture over one replication connection: until `shutdown`
+/// completes (`false`) or the server is gone (`true`).
+async fn run_once<S: Sink, F: Future<Output = ()>>(
+    settings: &CaptureSettings,
+    sink: &mut S,
+    shutdown: &mut Pin<&mut F>,
+) -> Result<(Summary, bool)> {
+    health::starting("capture");
+    let mut catalog = Catalog::connect(settings)?;
     catalog.check_server()?;
-    let tables = catalog.tables(&settings)?;
+    let tables = catalog.tables(settings)?;
     if tables.is_empty() {
         tracing::warn!(
             "no table matches the include and exclude lists: nothing will be captured until one does"
         );
     }
-    catalog.ensure_publication(&settings, &tables)?;
+    catalog.ensure_publication(settings, &tables)?;
     let tables = Tables::new(tables);
     let state = State::new(&settings.state_file);
 
@@ -174,7 +221,7 @@ pub async fn run<S: Sink>(
     };
     if settings.snapshot_mode == SnapshotMode::InitialOnly && !take_snapshot {
         tracing::info!("snapshot.mode=initial_only and the snapshot is complete: nothing to do");
-        return Ok(Summary::default());
+        return Ok((Summary::default(), false));
     }
     if take_snapshot && slot.is_some() {
         if settings.snapshot_mode != SnapshotMode::Always {
@@ -196,6 +243,9 @@ pub async fn run<S: Sink>(
         .with_protocol_version(1)
         .with_messages(true)
         .with_feedback_interval(Duration::from_secs(1))
+        // The library's own reconnection (three attempts, each this long at
+        // most) covers a brief loss; past it, `run` waits for the server.
+        .with_connection_timeout(Duration::from_secs(10))
         .with_retry_config(RetryConfig {
             max_attempts: u32::MAX,
             initial_delay: Duration::from_millis(500),
@@ -210,30 +260,30 @@ pub async fn run<S: Sink>(
 
     let encoder = event::Encoder::new(&settings.prefix, &settings.database);
     let mut summary = Summary::default();
-    tokio::pin!(shutdown);
     let stream = if take_snapshot {
         let (stream, rows, consistent_point) =
-            snapshot::run(stream, &settings, &tables, &mut catalog, &encoder, sink).await?;
+            snapshot::run(stream, settings, &tables, &mut catalog, &encoder, sink).await?;
         state.complete(&settings.database, &settings.slot, &consistent_point)?;
         summary.snapshot_rows = rows;
         if settings.snapshot_mode == SnapshotMode::InitialOnly {
-            return Ok(summary);
+            return Ok((summary, false));
         }
         stream
     } else {
         stream
     };
-    summary.streamed_events = stream::run(
+    let streamed = stream::run(
         stream,
-        &settings,
+        settings,
         stream::Streaming {
             tables,
             catalog,
             encoder: &encoder,
         },
         sink,
-        &mut shutdown,
+        shutdown,
     )
     .await?;
-    Ok(summary)
+    summary.streamed_events = streamed.events;
+    Ok((summary, streamed.server_gone))
 }

@@ -9,6 +9,15 @@
 //! every `heartbeat.interval.ms` and acknowledges it when it comes back, so
 //! the slot keeps advancing while the captured tables are idle.
 //!
+//! When PostgreSQL shuts down, its walsender may wait for the slot to
+//! confirm the shutdown checkpoint, which no commit reaches; capture notices
+//! the shutdown on its plain connection (heartbeat or lag sample), stores what
+//! it holds and closes the replication connection, so that the server can
+//! stop. When the replication connection is lost for longer than the
+//! replication library's own retries, streaming ends the same way, without
+//! storing the unacknowledged events it holds (PostgreSQL sends them again).
+//! Either way the caller starts again once the server is back.
+//!
 //! Lag is kept in two metrics: seconds from a transaction's commit to its
 //! storing, and the slot's distance in WAL bytes from PostgreSQL's current
 //! position (sampled every [`LAG_SAMPLE_INTERVAL`]).
@@ -35,6 +44,19 @@ use crate::telemetry::{health, metrics as names};
 
 /// How often the slot's lag in bytes is read from PostgreSQL.
 const LAG_SAMPLE_INTERVAL: Duration = Duration::from_secs(5);
+
+/// The SQLSTATEs of a server going away: admin_shutdown (also a session
+/// ended by `pg_terminate_backend`), crash_shutdown, cannot_connect_now.
+const GOING_AWAY: [&str; 3] = ["[57P01]", "[57P02]", "[57P03]"];
+
+/// How streaming ended.
+pub struct Streamed {
+    /// Events written (tombstones included).
+    pub events: u64,
+    /// Whether it ended because PostgreSQL shut down or could not be reached,
+    /// rather than because capture was asked to stop.
+    pub server_gone: bool,
+}
 
 /// The transaction being read.
 #[derive(Clone, Copy)]
@@ -75,17 +97,19 @@ struct Streamer<'a, S: Sink> {
     transaction: Option<Transaction>,
     last_commit: Option<u64>,
     written: u64,
+    /// The plain connection said PostgreSQL is shutting down.
+    server_stopping: bool,
 }
 
-/// Streams from the slot's confirmed position until `shutdown` completes;
-/// returns the number of events written.
+/// Streams from the slot's confirmed position until `shutdown` completes or
+/// PostgreSQL shuts down.
 pub async fn run<S: Sink, F: Future<Output = ()>>(
     mut stream: LogicalReplicationStream,
     settings: &CaptureSettings,
     context: Streaming<'_>,
     sink: &mut S,
     shutdown: &mut Pin<&mut F>,
-) -> Result<u64> {
+) -> Result<Streamed> {
     stream
         .start(None)
         .await
@@ -113,6 +137,7 @@ pub async fn run<S: Sink, F: Future<Output = ()>>(
         transaction: None,
         last_commit: None,
         written: 0,
+        server_stopping: false,
     };
     loop {
         let wait = streamer.oldest.map_or(Duration::from_secs(1), |t| {
@@ -130,18 +155,49 @@ pub async fn run<S: Sink, F: Future<Output = ()>>(
                     streamer.heartbeat();
                 }
                 streamer.sample_lag_bytes();
+                if streamer.server_stopping {
+                    break;
+                }
             }
             Ok(None) => bail!("the replication stream ended"),
+            Ok(Some(Err(e))) if e.is_transient() => {
+                tracing::warn!(
+                    held = streamer.batch.len(),
+                    "lost the replication connection: {e}; capture reconnects when PostgreSQL \
+                     is back, which sends the events held here again"
+                );
+                return Ok(Streamed {
+                    events: streamer.written,
+                    server_gone: true,
+                });
+            }
             Ok(Some(Err(e))) => return Err(e).context("replication failed"),
             Ok(Some(Ok(event))) => streamer.handle(event, &events).await?,
         }
     }
     streamer.flush(&events).await?;
-    tracing::info!(events = streamer.written, "capture stopping");
+    if streamer.server_stopping {
+        tracing::warn!(
+            events = streamer.written,
+            "PostgreSQL is shutting down: capture stored what it held and closes its replication \
+             connection so that the server can stop; it reconnects when the server is back"
+        );
+    } else {
+        tracing::info!(events = streamer.written, "capture stopping");
+    }
     if let Err(e) = events.shutdown().await {
         tracing::warn!("closing the replication connection: {e}");
     }
-    Ok(streamer.written)
+    Ok(Streamed {
+        events: streamer.written,
+        server_gone: streamer.server_stopping,
+    })
+}
+
+/// Whether `error` says PostgreSQL is shutting down (see [`GOING_AWAY`]).
+fn going_away(error: &anyhow::Error) -> bool {
+    let text = format!("{error:#}");
+    GOING_AWAY.iter().any(|state| text.contains(state))
 }
 
 impl<S: Sink> Streamer<'_, S> {
@@ -168,7 +224,7 @@ impl<S: Sink> Streamer<'_, S> {
     /// Reads how far the slot's confirmed position is behind PostgreSQL's
     /// WAL into the lag metric, at most every [`LAG_SAMPLE_INTERVAL`] (it is
     /// called per batch and per idle second, never per event); a failure
-    /// only costs a sample.
+    /// only costs a sample, unless it says the server is shutting down.
     fn sample_lag_bytes(&mut self) {
         if self
             .last_lag_sample
@@ -183,13 +239,15 @@ impl<S: Sink> Streamer<'_, S> {
             Ok(None) => {}
             Err(e) => {
                 tracing::debug!("cannot read the slot's lag: {e:#}");
+                self.server_stopping |= going_away(&e);
                 self.catalog = None;
             }
         }
     }
 
-    /// Writes a heartbeat message; a failure (PostgreSQL restarting) is
-    /// logged and the connection opened again at the next heartbeat.
+    /// Writes a heartbeat message; a failure is logged and the connection
+    /// opened again at the next heartbeat, unless it says the server is
+    /// shutting down.
     fn heartbeat(&mut self) {
         let result = match &mut self.catalog {
             Some(catalog) => catalog.heartbeat(),
@@ -200,7 +258,11 @@ impl<S: Sink> Streamer<'_, S> {
             }),
         };
         if let Err(e) = result {
-            tracing::warn!("heartbeat failed, will try again: {e:#}");
+            if going_away(&e) {
+                self.server_stopping = true;
+            } else {
+                tracing::warn!("heartbeat failed, will try again: {e:#}");
+            }
             self.catalog = None;
         }
     }

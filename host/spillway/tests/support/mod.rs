@@ -171,14 +171,29 @@ pub fn spillway(args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
 /// with extra server settings (`-c wal_level=replica`); stopped when dropped.
 pub struct Cluster {
     port: u16,
+    settings: String,
 }
 
 impl Cluster {
     /// Starts the cluster (creating it the first time).
     pub fn start(port: u16, settings: &str) -> Self {
-        let cluster = Cluster { port };
-        cluster.dev_env("start", settings);
+        let cluster = Cluster {
+            port,
+            settings: settings.to_owned(),
+        };
+        cluster.dev_env("start");
         cluster
+    }
+
+    /// Stops it as `pg_ctl stop -m fast` does; panics if it does not stop
+    /// within pg_ctl's minute.
+    pub fn stop(&self) {
+        self.dev_env("stop");
+    }
+
+    /// Starts it again after [`Cluster::stop`].
+    pub fn start_again(&self) {
+        self.dev_env("start");
     }
 
     /// Runs `sql` in its `postgres` database; panics if it fails.
@@ -208,12 +223,12 @@ impl Cluster {
         capture_config(dir, self.port, name, extra)
     }
 
-    fn dev_env(&self, command: &str, settings: &str) {
+    fn dev_env(&self, command: &str) {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/dev-env");
         let status = Command::new(script)
             .args([command, "postgres"])
             .env("DEV_PG_PORT", self.port.to_string())
-            .env("DEV_PG_SETTINGS", settings)
+            .env("DEV_PG_SETTINGS", &self.settings)
             .stdout(Stdio::null())
             .status()
             .expect("run scripts/dev-env");
@@ -226,7 +241,7 @@ impl Cluster {
 
 impl Drop for Cluster {
     fn drop(&mut self) {
-        self.dev_env("stop", "");
+        self.dev_env("stop");
     }
 }
 
