@@ -38,8 +38,10 @@ pub struct CatalogTable {
     pub table: Arc<Table>,
     /// The columns left out because Debezium leaves their type out.
     pub unsupported: Vec<String>,
-    /// An estimate of its rows (for snapshot progress).
-    pub estimated_rows: u64,
+    /// An estimate of its rows (for snapshot progress): `reltuples`, or for
+    /// a table never vacuumed or analysed the live rows its statistics
+    /// counted; `None` when neither is known (see [`Catalog::estimate_rows`]).
+    pub estimated_rows: Option<u64>,
     /// Every column, captured or not, in table order.
     pub all_columns: Vec<String>,
 }
@@ -236,9 +238,6 @@ impl Catalog {
             if !b.readable {
                 unreadable.push(qualified.clone());
             }
-            if b.estimate < 0 && b.readable {
-                b.estimate = self.planner_rows(&qualified).unwrap_or(0);
-            }
             if b.identity == "n" || (b.identity == "d" && b.key.is_empty()) {
                 unreplicable.push(qualified);
             }
@@ -254,7 +253,7 @@ impl Catalog {
                     key,
                 )),
                 unsupported: b.unsupported,
-                estimated_rows: b.estimate.max(0) as u64,
+                estimated_rows: u64::try_from(b.estimate).ok(),
                 all_columns: b.all_columns,
             });
         }
@@ -278,16 +277,25 @@ impl Catalog {
         Ok(captured)
     }
 
-    /// The planner's estimate of a table's rows (from the table's size), for
-    /// a table with neither statistics nor counted rows.
-    fn planner_rows(&mut self, qualified: &str) -> Result<i64> {
+    /// Fills in the row estimates the statistics did not give with the
+    /// planner's (from each table's size); for the snapshot, which is the
+    /// only reader of estimates.
+    pub fn estimate_rows(&mut self, tables: &mut [CatalogTable]) {
+        for t in tables.iter_mut().filter(|t| t.estimated_rows.is_none()) {
+            let qualified = format!("{}.{}", ident(&t.table.schema), ident(&t.table.name));
+            t.estimated_rows = Some(self.planner_rows(&qualified).unwrap_or(0));
+        }
+    }
+
+    /// The planner's estimate of a table's rows.
+    fn planner_rows(&mut self, qualified: &str) -> Result<u64> {
         let plan = self
             .value(&format!("EXPLAIN (FORMAT JSON) SELECT * FROM {qualified}"))?
             .context("EXPLAIN returned nothing")?;
         let plan: serde_json::Value = serde_json::from_str(&plan)?;
         plan[0]["Plan"]["Plan Rows"]
             .as_f64()
-            .map(|rows| rows as i64)
+            .map(|rows| rows as u64)
             .context("EXPLAIN gave no row estimate")
     }
 

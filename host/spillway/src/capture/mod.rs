@@ -85,7 +85,7 @@ impl Tables {
                     t.unsupported.join(", ")
                 );
             }
-            estimates.insert(t.oid, t.estimated_rows);
+            estimates.insert(t.oid, t.estimated_rows.unwrap_or(0));
             columns.insert(t.oid, t.all_columns);
             by_oid.insert(t.oid, t.table);
         }
@@ -200,14 +200,13 @@ async fn run_once<S: Sink, F: Future<Output = ()>>(
     health::starting("capture");
     let mut catalog = Catalog::connect(settings)?;
     catalog.check_server()?;
-    let tables = catalog.tables(settings)?;
+    let mut tables = catalog.tables(settings)?;
     if tables.is_empty() {
         tracing::warn!(
             "no table matches the include and exclude lists: nothing will be captured until one does"
         );
     }
     catalog.ensure_publication(settings, &tables)?;
-    let tables = Tables::new(tables);
     let state = State::new(&settings.state_file);
 
     let slot = wait_for_slot(&mut catalog, &settings.slot).await?;
@@ -238,6 +237,10 @@ async fn run_once<S: Sink, F: Future<Output = ()>>(
         catalog.check_free_slot()?;
         state.clear()?;
     }
+    if take_snapshot {
+        catalog.estimate_rows(&mut tables);
+    }
+    let tables = Tables::new(tables);
 
     let config = ReplicationStreamConfig::builder(&settings.slot, &settings.publication)
         .with_protocol_version(1)
