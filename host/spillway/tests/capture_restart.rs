@@ -3,10 +3,10 @@
 //! cargo runs test binaries one after another.
 
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use support::Cluster;
 use support::postgres::{Database, start_capture, wait_for_every_id, wait_for_records, write_rows};
+use support::{Cluster, http_get};
 
 mod support;
 
@@ -20,8 +20,8 @@ const OUTAGE_PORT: u16 = 54343;
 const OUTAGE: Duration = Duration::from_secs(75);
 
 /// A fast shutdown (what `pg_ctl stop` and systemd do) completes while capture
-/// is connected, capture waits for the server however long it is away, and
-/// resumes without losing a change.
+/// is connected, capture waits for the server however long it is away (not
+/// ready meanwhile), and resumes without losing a change.
 #[test]
 fn postgres_stopped_for_a_while_under_capture_loses_nothing() {
     let cluster = Cluster::start(OUTAGE_PORT, "-c wal_level=logical");
@@ -31,18 +31,26 @@ fn postgres_stopped_for_a_while_under_capture_loses_nothing() {
     let config = cluster.capture_config(
         dir.path(),
         "outage",
-        "spillway.stdout.format=record\nspillway.capture.heartbeat.interval.ms=1000",
+        "spillway.stdout.format=record\n\
+         spillway.capture.heartbeat.interval.ms=1000\n\
+         spillway.http.address=127.0.0.1:0",
     );
     let mut capture = start_capture(&config, &dir, &out);
+    let endpoint = capture.endpoint();
     capture.wait_for("streaming", 1);
     cluster.psql("INSERT INTO t SELECT g, 'before' FROM generate_series(1, 100) g");
     wait_for_every_id(&out, "c", 1..101);
+    assert_eq!(http_get(&endpoint, "/health/ready").0, 200);
 
+    let stopped = Instant::now();
     cluster.stop();
-    std::thread::sleep(OUTAGE);
+    let ready = readiness_becomes(&endpoint, 503);
+    assert!(ready.contains(r#""capture":"starting""#), "{ready}");
+    std::thread::sleep(OUTAGE.saturating_sub(stopped.elapsed()));
     cluster.start_again();
     cluster.psql("INSERT INTO t SELECT g, 'after' FROM generate_series(101, 200) g");
     wait_for_every_id(&out, "c", 1..201);
+    readiness_becomes(&endpoint, 200);
     let log = capture.terminate();
     assert!(
         log.contains("PostgreSQL is back: capture starts again"),
@@ -71,4 +79,17 @@ fn postgres_restart_under_capture_loses_nothing() {
     write_rows(&db.name, 501, 500).join().expect("writer");
     wait_for_every_id(&out, "c", 1..1001);
     capture.terminate();
+}
+
+/// Waits (30 s at most) until `/health/ready` answers `status`; its body.
+fn readiness_becomes(endpoint: &str, status: u16) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (now, body) = http_get(endpoint, "/health/ready");
+        if now == status {
+            return body;
+        }
+        assert!(Instant::now() < deadline, "readiness stayed {now}: {body}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
