@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use wasmtime::component::{Component, InstancePre, Linker};
-use wasmtime::{Cache, CacheConfig, Config, Engine, EngineWeak};
+use wasmtime::{Cache, CacheConfig, Config, Engine, EngineWeak, Inlining};
 
 use crate::bindings::host;
 use crate::contract;
@@ -15,6 +15,13 @@ use crate::sandbox::{Identity, Sandbox};
 
 /// How often the engine's epoch advances: the resolution of call time limits.
 pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// Components up to this size are compiled with Cranelift's function
+/// inlining, which made the default transformer 8% and the consumer 12%
+/// faster per call (docs/BENCHMARKS.md). Larger components are mostly
+/// embedded interpreters (Python, JavaScript): for them inlining made the
+/// first compile 4x and instance start 5x slower, and calls no faster.
+const INLINING_LIMIT: usize = 4 << 20;
 
 /// How the plugin runtime is set up.
 #[derive(Debug, Clone, Default)]
@@ -92,24 +99,33 @@ impl PluginSpec {
     }
 }
 
-/// The WebAssembly engine shared by all plugins of a process.
+/// The WebAssembly engines shared by all plugins of a process: one compiles
+/// components up to [`INLINING_LIMIT`] with inlining, the other larger ones
+/// without.
 ///
 /// Compilation is cached on disk when [`RuntimeOptions::cache_dir`] is set; a
-/// background thread advances the engine's epoch to enforce call time limits
+/// background thread advances the engines' epoch to enforce call time limits
 /// (it stops when the runtime is dropped).
 #[derive(Clone)]
 pub struct Runtime {
+    inlining: Compiler,
+    plain: Compiler,
+}
+
+/// An engine and the host functions plugins may import, linked for it.
+#[derive(Clone)]
+struct Compiler {
     engine: Engine,
     linker: Arc<Linker<Sandbox>>,
 }
 
-impl Runtime {
-    /// Sets up the engine, the cache and the host functions plugins may import.
-    pub fn new(options: &RuntimeOptions) -> Result<Self, PluginError> {
+impl Compiler {
+    fn new(options: &RuntimeOptions, inlining: Inlining) -> Result<Self, PluginError> {
         let runtime_error =
             |what: &str, e: wasmtime::Error| PluginError::Runtime(format!("{what}: {e:#}"));
         let mut config = Config::new();
         config.epoch_interruption(true);
+        config.compiler_inlining(inlining);
         if let Some(dir) = &options.cache_dir {
             let mut cache = CacheConfig::new();
             cache.with_directory(dir);
@@ -122,12 +138,23 @@ impl Runtime {
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| runtime_error("WASI", e))?;
         host::add_to_linker::<Sandbox, wasmtime::component::HasSelf<Sandbox>>(&mut linker, |s| s)
             .map_err(|e| runtime_error("host interface", e))?;
-        start_epoch_ticker(engine.weak())
-            .map_err(|e| PluginError::Runtime(format!("cannot start the epoch thread: {e}")))?;
         Ok(Self {
             engine,
             linker: Arc::new(linker),
         })
+    }
+}
+
+impl Runtime {
+    /// Sets up the engines, the cache and the host functions plugins may import.
+    pub fn new(options: &RuntimeOptions) -> Result<Self, PluginError> {
+        let runtime = Self {
+            inlining: Compiler::new(options, Inlining::Yes)?,
+            plain: Compiler::new(options, Inlining::No)?,
+        };
+        start_epoch_ticker([runtime.inlining.engine.weak(), runtime.plain.engine.weak()])
+            .map_err(|e| PluginError::Runtime(format!("cannot start the epoch thread: {e}")))?;
+        Ok(runtime)
     }
 
     /// Compiles (or fetches from the cache) and checks a plugin of `kind`.
@@ -153,8 +180,12 @@ impl Runtime {
             reason,
         };
         check_component_header(&bytes).map_err(not_a_component)?;
-        let component =
-            Component::new(&self.engine, &bytes).map_err(|e| not_a_component(format!("{e:#}")))?;
+        let compiler = match bytes.len() <= INLINING_LIMIT {
+            true => &self.inlining,
+            false => &self.plain,
+        };
+        let component = Component::new(&compiler.engine, &bytes)
+            .map_err(|e| not_a_component(format!("{e:#}")))?;
         let wrong_contract = |reason: String| PluginError::WrongContract {
             kind: kind.name,
             plugin: plugin.clone(),
@@ -162,8 +193,8 @@ impl Runtime {
             version: contract::VERSION,
             reason,
         };
-        contract::check(&self.engine, &component, kind.name).map_err(wrong_contract)?;
-        let pre = self
+        contract::check(&compiler.engine, &component, kind.name).map_err(wrong_contract)?;
+        let pre = compiler
             .linker
             .instantiate_pre(&component)
             .map_err(|e| wrong_contract(explain_link_error(&format!("{e:#}"))))?;
@@ -173,10 +204,6 @@ impl Runtime {
             settings: spec.settings.clone(),
         });
         Ok((pre, identity))
-    }
-
-    pub(crate) fn engine(&self) -> &Engine {
-        &self.engine
     }
 }
 
@@ -213,16 +240,17 @@ fn check_component_header(bytes: &[u8]) -> Result<(), String> {
     }
 }
 
-fn start_epoch_ticker(engine: EngineWeak) -> std::io::Result<()> {
+fn start_epoch_ticker(engines: [EngineWeak; 2]) -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("plugin-epoch".to_owned())
         .spawn(move || {
             loop {
                 std::thread::sleep(EPOCH_TICK);
-                match engine.upgrade() {
-                    Some(engine) => engine.increment_epoch(),
-                    None => return,
+                let live: Vec<Engine> = engines.iter().filter_map(EngineWeak::upgrade).collect();
+                if live.is_empty() {
+                    return;
                 }
+                live.iter().for_each(Engine::increment_epoch);
             }
         })
         .map(drop)

@@ -36,6 +36,7 @@ impl<W: World> Loaded<W> {
         spec: PluginSpec,
     ) -> Result<Self, PluginError> {
         let (pre, identity) = runtime.prepare(kind, &spec)?;
+        let engine = pre.engine().clone();
         let world = W::new(pre).map_err(|e| PluginError::WrongContract {
             kind: kind.name,
             plugin: identity.name.clone(),
@@ -44,7 +45,7 @@ impl<W: World> Loaded<W> {
             reason: format!("{e:#}"),
         })?;
         Ok(Self {
-            engine: runtime.engine().clone(),
+            engine,
             world,
             identity,
             limits: spec.limits,
