@@ -101,8 +101,8 @@ struct Streamer<'a, S: Sink> {
     server_stopping: bool,
 }
 
-/// Streams from the slot's confirmed position until `shutdown` completes or
-/// PostgreSQL shuts down.
+/// Streams from the slot's confirmed position until `shutdown` completes,
+/// PostgreSQL shuts down, or the replication connection is lost for good.
 pub async fn run<S: Sink, F: Future<Output = ()>>(
     mut stream: LogicalReplicationStream,
     settings: &CaptureSettings,
