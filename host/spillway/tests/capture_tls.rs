@@ -20,13 +20,11 @@ const TLS_PORT: u16 = 54342;
 /// three paths.
 fn certificates(dir: &Path) -> (String, String, String) {
     let path = |name: &str| dir.join(name).display().to_string();
-    let openssl = |args: &[&str]| {
-        let output = Command::new("openssl")
-            .args(args)
-            .output()
-            .expect("openssl");
-        assert!(output.status.success(), "openssl {args:?}: {output:?}");
+    let run = |program: &str, args: &[&str]| {
+        let output = Command::new(program).args(args).output().expect(program);
+        assert!(output.status.success(), "{program} {args:?}: {output:?}");
     };
+    let openssl = |args: &[&str]| run("openssl", args);
     let (ca_key, ca, key, csr, cert) = (
         path("ca.key"),
         path("ca.crt"),
@@ -85,16 +83,24 @@ fn certificates(dir: &Path) -> (String, String, String) {
         "-out",
         &cert,
     ]);
-    let run = |program: &str, args: &[&str]| {
-        let status = Command::new(program).args(args).status().expect(program);
-        assert!(status.success(), "{program} {args:?}");
-    };
     run("chmod", &["755", &dir.display().to_string()]);
     run("chmod", &["600", &key]);
     if Command::new("id").arg("-u").output().expect("id").stdout == b"0\n" {
         run("chown", &["postgres:", &key, &cert]);
     }
     (ca, cert, key)
+}
+
+/// Capture of the TLS cluster with `verify-full` against the authority `root`.
+fn verify_full(dir: &Path, root: &str) -> String {
+    config(
+        dir,
+        TLS_PORT,
+        &format!(
+            "debezium.source.database.sslmode=verify-full\n\
+             debezium.source.database.sslrootcert={root}"
+        ),
+    )
 }
 
 /// Capture of `public.tls_items`, once (`initial_only`), with `tls` settings.
@@ -127,14 +133,7 @@ fn capture_verifies_the_server_and_reads_through_tls() {
     );
 
     // verify-full with the test's own authority: the snapshot arrives.
-    let verified = config(
-        dir.path(),
-        TLS_PORT,
-        &format!(
-            "debezium.source.database.sslmode=verify-full\n\
-             debezium.source.database.sslrootcert={ca}"
-        ),
-    );
+    let verified = verify_full(dir.path(), &ca);
     let (ok, out, err) = spillway(&["capture", "--config", &verified], &[]);
     assert!(ok, "{err}");
     assert!(out.contains(r#""name":"over TLS""#), "{out}");
@@ -151,14 +150,7 @@ fn capture_verifies_the_server_and_reads_through_tls() {
     std::fs::create_dir(&other).expect("dir");
     let (other_ca, _, _) = certificates(&other);
     for root in [other_ca.as_str(), "/nonexistent/root.crt"] {
-        let unverified = config(
-            dir.path(),
-            TLS_PORT,
-            &format!(
-                "debezium.source.database.sslmode=verify-full\n\
-                 debezium.source.database.sslrootcert={root}"
-            ),
-        );
+        let unverified = verify_full(dir.path(), root);
         let (ok, _, err) = spillway(&["capture", "--config", &unverified], &[]);
         assert!(!ok);
         assert!(

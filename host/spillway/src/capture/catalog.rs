@@ -169,9 +169,8 @@ impl Catalog {
             name: String,
             identity: String,
             readable: bool,
-            /// `reltuples`, or for a table never vacuumed or analysed the
-            /// live rows the statistics counted; -1 when neither is known.
-            estimate: i64,
+            /// See [`CatalogTable::estimated_rows`].
+            estimate: Option<u64>,
             columns: Vec<Column>,
             key: Vec<(i64, usize)>,
             unsupported: Vec<String>,
@@ -196,7 +195,7 @@ impl Catalog {
                 name: name.clone(),
                 identity: get(3).unwrap_or_default(),
                 readable: get(4).as_deref() == Some("t"),
-                estimate: get(5).and_then(|e| e.parse::<i64>().ok()).unwrap_or(-1),
+                estimate: get(5).and_then(|e| e.parse().ok()),
                 columns: Vec::new(),
                 key: Vec::new(),
                 unsupported: Vec::new(),
@@ -253,7 +252,7 @@ impl Catalog {
                     key,
                 )),
                 unsupported: b.unsupported,
-                estimated_rows: u64::try_from(b.estimate).ok(),
+                estimated_rows: b.estimate,
                 all_columns: b.all_columns,
             });
         }
