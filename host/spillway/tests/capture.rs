@@ -66,85 +66,158 @@ fn differences(expected: &Value, actual: &Value, path: &str, out: &mut Vec<Strin
     }
 }
 
-/// Captures the golden database (tests/golden/schema.sql snapshotted,
-/// tests/golden/stream.sql streamed) with `extra` settings and compares the
-/// records, one by one and field by field, with what Debezium 3.6 emitted for
-/// the same (tests/golden/`file`); returns the differences.
-fn golden_differences(extra: &str, file: &str) -> Vec<String> {
-    // Named as in scripts/golden/record.py, so names in events match.
-    let db = Database::create("golden");
-    db.sql_file(&golden("schema.sql"));
-    let dir = tempfile::tempdir().expect("dir");
-    let out = dir.path().join("events.jsonl");
-    let config = db.config(
-        dir.path(),
-        "capture_golden",
-        &format!(
-            "debezium.source.topic.prefix=golden\n\
-             debezium.source.schema.include.list=golden\n\
-             debezium.source.column.exclude.list=golden.products.modified_at\n\
-             debezium.source.skipped.operations=none\n{extra}"
-        ),
-    );
-    let expected: Vec<Value> = std::fs::read_to_string(golden(file))
-        .expect("golden records")
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("json"))
-        .collect();
-    let snapshot_rows = expected
-        .iter()
-        .filter(|r| r["value"]["payload"]["op"] == "r")
-        .count();
+/// A golden scenario: a database built from `setup`, snapshotted, then
+/// `changes` applied (while capture streams, or while it is stopped), and
+/// what Debezium 3.6 emitted for the same, recorded by scripts/golden-record.
+struct Golden<'a> {
+    /// The database, named as in the recording so that names in events match.
+    database: &'a str,
+    /// Under tests/golden: the SQL that builds the database.
+    setup: &'a str,
+    /// Under tests/golden: the SQL applied after the snapshot.
+    changes: &'a str,
+    /// Under tests/golden: Debezium's records.
+    recording: &'a str,
+    /// Capture settings beside the scenario's.
+    settings: String,
+    /// Whether `changes` is applied while capture is stopped.
+    stopped: bool,
+}
 
-    let mut capture = start_capture(&config, &dir, &out);
-    wait_for_records(&out, snapshot_rows);
-    capture.wait_for("streaming", 1);
-    db.sql_file(&golden("stream.sql"));
-    let actual = wait_for_records(&out, expected.len());
-    std::thread::sleep(Duration::from_secs(1));
-    let actual_all = records(&out);
-    capture.terminate();
-    assert_eq!(
-        actual_all.len(),
-        expected.len(),
-        "as many records as Debezium"
-    );
-    let mut found = Vec::new();
-    for (i, (e, a)) in expected.iter().zip(&actual).enumerate() {
-        let (mut e, mut a) = (e.clone(), a.clone());
-        if e["destination"]
-            .as_str()
-            .is_some_and(|d| d.ends_with(".transaction"))
-        {
-            // BEGIN and END name their transaction `<txId>:<lsn>`.
-            for part in ["key", "value"] {
-                for record in [&mut e, &mut a] {
-                    let id = &mut record[part]["payload"]["id"];
-                    assert!(id.is_string(), "/{i}/{part}: a transaction id: {id}");
-                    *id = Value::Null;
+impl Golden<'_> {
+    /// The reference golden database (tests/golden/schema.sql, stream.sql).
+    fn types(recording: &'static str, extra: &str) -> Golden<'static> {
+        Golden {
+            database: "golden",
+            setup: "schema.sql",
+            changes: "stream.sql",
+            recording,
+            settings: format!(
+                "debezium.source.schema.include.list=golden\n\
+                 debezium.source.column.exclude.list=golden.products.modified_at\n{extra}"
+            ),
+            stopped: false,
+        }
+    }
+
+    /// The schema-change scenario (tests/golden/ddl/).
+    fn ddl(stopped: bool) -> Golden<'static> {
+        Golden {
+            database: "golden_ddl",
+            setup: "ddl/setup.sql",
+            changes: "ddl/changes.sql",
+            recording: if stopped {
+                "ddl/debezium-stopped.jsonl"
+            } else {
+                "ddl/debezium-streaming.jsonl"
+            },
+            settings: "debezium.source.schema.include.list=ddl".to_owned(),
+            stopped,
+        }
+    }
+
+    /// Captures the scenario and compares the records, one by one and field
+    /// by field, with Debezium's; returns the differences.
+    fn differences(&self) -> Vec<String> {
+        let db = Database::create(self.database);
+        db.sql_file(&golden(self.setup));
+        let dir = tempfile::tempdir().expect("dir");
+        let out = dir.path().join("events.jsonl");
+        let config = db.config(
+            dir.path(),
+            &format!("capture_{}", self.database),
+            &format!(
+                "debezium.source.topic.prefix=golden\n\
+                 debezium.source.skipped.operations=none\n{}",
+                self.settings
+            ),
+        );
+        let expected: Vec<Value> = std::fs::read_to_string(golden(self.recording))
+            .expect("golden records")
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("json"))
+            .collect();
+        let snapshot_rows = expected
+            .iter()
+            .filter(|r| r["value"]["payload"]["op"] == "r")
+            .count();
+
+        let mut capture = start_capture(&config, &dir, &out);
+        wait_for_records(&out, snapshot_rows);
+        capture.wait_for("streaming", 1);
+        if self.stopped {
+            capture.terminate();
+            db.sql_file(&golden(self.changes));
+            capture = start_capture(&config, &dir, &out);
+        } else {
+            db.sql_file(&golden(self.changes));
+        }
+        let actual = wait_for_records(&out, expected.len());
+        std::thread::sleep(Duration::from_secs(1));
+        let actual_all = records(&out);
+        let log = capture.terminate();
+        let mut found = Vec::new();
+        if actual_all.len() != expected.len() {
+            found.push(format!(
+                "{} records, Debezium {}; capture's log:\n{log}",
+                actual_all.len(),
+                expected.len()
+            ));
+        }
+        for (i, (e, a)) in expected.iter().zip(&actual).enumerate() {
+            let (mut e, mut a) = (e.clone(), a.clone());
+            if e["destination"]
+                .as_str()
+                .is_some_and(|d| d.ends_with(".transaction"))
+            {
+                // BEGIN and END name their transaction `<txId>:<lsn>`.
+                for part in ["key", "value"] {
+                    for record in [&mut e, &mut a] {
+                        let id = &mut record[part]["payload"]["id"];
+                        assert!(id.is_string(), "/{i}/{part}: a transaction id: {id}");
+                        *id = Value::Null;
+                    }
                 }
             }
+            differences(&e, &a, &format!("/{i}"), &mut found);
         }
-        differences(&e, &a, &format!("/{i}"), &mut found);
+        found
     }
-    found
 }
 
 /// The golden test, with Debezium's defaults, then with transaction metadata
 /// (one after the other: both use the database `golden`).
 #[test]
 fn events_match_what_debezium_emits() {
-    for (extra, file) in [
-        ("", "debezium.jsonl"),
-        (
-            "debezium.source.provide.transaction.metadata=true",
+    for golden in [
+        Golden::types("debezium.jsonl", ""),
+        Golden::types(
             "debezium-transactions.jsonl",
+            "debezium.source.provide.transaction.metadata=true",
         ),
     ] {
-        let found = golden_differences(extra, file);
+        let found = golden.differences();
         assert!(
             found.is_empty(),
-            "differences from Debezium ({file}):\n{}",
+            "differences from Debezium ({}):\n{}",
+            golden.recording,
+            found.join("\n")
+        );
+    }
+}
+
+/// Every kind of table definition change (tests/golden/ddl/changes.sql),
+/// applied while capture streams and while it is stopped: each change is
+/// decoded with the definition it was written with, as Debezium decodes it.
+#[test]
+fn schema_changes_match_what_debezium_emits() {
+    for stopped in [false, true] {
+        let golden = Golden::ddl(stopped);
+        let found = golden.differences();
+        assert!(
+            found.is_empty(),
+            "differences from Debezium ({}):\n{}",
+            golden.recording,
             found.join("\n")
         );
     }

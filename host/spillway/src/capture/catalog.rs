@@ -2,11 +2,13 @@
 //! to pass before it starts (each failure says how to fix it), the captured
 //! tables' columns and keys, the publication, and the slot's state.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use pg_walstream::{PgReplicationConnection, quote_ident, quote_literal};
+use pg_walstream::{
+    PgReplicationConnection, RelationColumn, ReplicaIdentity, quote_ident, quote_literal,
+};
 
 use super::settings::CaptureSettings;
 use super::table::{Column, Table};
@@ -42,8 +44,110 @@ pub struct CatalogTable {
     /// a table never vacuumed or analysed the live rows its statistics
     /// counted; `None` when neither is known (see [`Catalog::estimate_rows`]).
     pub estimated_rows: Option<u64>,
-    /// Every column, captured or not, in table order.
-    pub all_columns: Vec<String>,
+}
+
+/// A pgoutput Relation message: the definition the changes after it were
+/// written with.
+pub struct Relation<'a> {
+    /// The table's OID.
+    pub oid: u32,
+    /// Its schema.
+    pub schema: &'a str,
+    /// Its name.
+    pub name: &'a str,
+    /// Its replica identity.
+    pub identity: ReplicaIdentity,
+    /// Its columns, in table order, generated columns left out.
+    pub columns: &'a [RelationColumn],
+}
+
+/// The columns describing a type that both catalog queries select, for the
+/// type `t` with `bt` its base type: the base type, the type modifier (a
+/// domain's own, else `typmod`), the type's kind (`typtype`), an array's
+/// element and an enum's labels.
+fn type_columns(typmod: &str) -> String {
+    format!(
+        "CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END, \
+         CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE {typmod} END, t.typtype, \
+         CASE WHEN bt.typcategory = 'A' THEN bt.typelem END, \
+         (SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_enum e \
+          WHERE e.enumtypid = CASE WHEN bt.typcategory = 'A' THEN bt.typelem ELSE bt.oid END)"
+    )
+}
+
+/// A table's columns and key being gathered from the catalog or a message.
+struct TableBuilder {
+    schema: String,
+    name: String,
+    identity: String,
+    readable: bool,
+    /// See [`CatalogTable::estimated_rows`].
+    estimate: Option<u64>,
+    columns: Vec<Column>,
+    key: Vec<(i64, usize)>,
+    unsupported: Vec<String>,
+}
+
+impl TableBuilder {
+    fn new(schema: String, name: String) -> Self {
+        TableBuilder {
+            schema,
+            name,
+            identity: String::new(),
+            readable: true,
+            estimate: None,
+            columns: Vec::new(),
+            key: Vec::new(),
+            unsupported: Vec::new(),
+        }
+    }
+
+    /// Adds a column of type `ty`: key columns always, others as the column
+    /// filters say; one of a type Debezium leaves out is listed as unsupported.
+    fn add(
+        &mut self,
+        settings: &CaptureSettings,
+        column: String,
+        ty: &CatalogType<'_>,
+        not_null: bool,
+        default: Option<&str>,
+        key_position: Option<i64>,
+    ) {
+        if key_position.is_none() && !settings.filters.column(&self.schema, &self.name, &column) {
+            return;
+        }
+        let Some(kind) = Kind::from_catalog(ty, settings.modes) else {
+            self.unsupported.push(column);
+            return;
+        };
+        let default = default.and_then(|expr| default_value(&kind, expr));
+        if let Some(position) = key_position {
+            self.key.push((position, self.columns.len()));
+        }
+        self.columns.push(Column {
+            name: column,
+            kind,
+            optional: !not_null,
+            default,
+        });
+    }
+
+    fn finish(mut self, prefix: &str, oid: u32) -> CatalogTable {
+        self.key.sort();
+        let key = self.key.into_iter().map(|(_, i)| i).collect();
+        CatalogTable {
+            oid,
+            table: Arc::new(Table::new(
+                prefix,
+                self.schema,
+                self.name,
+                self.columns,
+                key,
+            )),
+            unsupported: self.unsupported,
+            estimated_rows: self.estimate,
+        }
+    }
 }
 
 impl Catalog {
@@ -135,48 +239,36 @@ impl Catalog {
         Ok(())
     }
 
-    /// The tables the filters capture, with their captured columns and keys.
-    /// Refuses tables the user cannot read and tables whose updates
-    /// PostgreSQL cannot replicate.
+    /// The tables the filters capture, with their captured columns and keys,
+    /// as the catalog describes them now. Refuses tables the user cannot read
+    /// and tables whose updates PostgreSQL cannot replicate.
+    ///
+    /// The key is the primary key, or under `REPLICA IDENTITY USING INDEX`
+    /// the replica identity index's columns.
     pub fn tables(&mut self, settings: &CaptureSettings) -> Result<Vec<CatalogTable>> {
-        let rows = self.rows(
+        let rows = self.rows(&format!(
             "SELECT c.oid, n.nspname, c.relname, c.relreplident, \
                     has_table_privilege(c.oid, 'SELECT'), \
                     CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint \
                          ELSE NULLIF((SELECT s.n_live_tup FROM pg_stat_all_tables s WHERE s.relid = c.oid), 0) END, \
-                    a.attname, \
-                    CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END, \
-                    CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END, \
+                    a.attname, {}, \
                     a.attnotnull, pg_get_expr(d.adbin, d.adrelid), \
-                    array_position(i.indkey::int2[], a.attnum), \
-                    CASE WHEN bt.typcategory = 'A' THEN bt.typelem END, \
-                    (SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_enum e \
-                     WHERE e.enumtypid = CASE WHEN bt.typcategory = 'A' THEN bt.typelem ELSE bt.oid END) \
+                    array_position(i.indkey::int2[], a.attnum) \
              FROM pg_class c \
              JOIN pg_namespace n ON n.oid = c.relnamespace \
              JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' \
              JOIN pg_type t ON t.oid = a.atttypid \
              JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END \
              LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum \
-             LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary \
+             LEFT JOIN pg_index i ON i.indrelid = c.oid \
+                   AND CASE WHEN c.relreplident = 'i' THEN i.indisreplident ELSE i.indisprimary END \
              WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition \
                AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
                AND n.nspname NOT LIKE 'pg\\_%' \
              ORDER BY n.nspname, c.relname, a.attnum",
-        )?;
-        struct Building {
-            schema: String,
-            name: String,
-            identity: String,
-            readable: bool,
-            /// See [`CatalogTable::estimated_rows`].
-            estimate: Option<u64>,
-            columns: Vec<Column>,
-            key: Vec<(i64, usize)>,
-            unsupported: Vec<String>,
-            all_columns: Vec<String>,
-        }
-        let mut tables: BTreeMap<u32, Building> = BTreeMap::new();
+            type_columns("a.atttypmod")
+        ))?;
+        let mut tables: BTreeMap<u32, TableBuilder> = BTreeMap::new();
         for row in rows {
             let get = |i: usize| row.get(i).cloned().flatten();
             let (Some(oid), Some(schema), Some(name), Some(column)) = (
@@ -190,71 +282,46 @@ impl Catalog {
             if !settings.filters.table(&schema, &name) {
                 continue;
             }
-            let building = tables.entry(oid).or_insert_with(|| Building {
-                schema: schema.clone(),
-                name: name.clone(),
+            let building = tables.entry(oid).or_insert_with(|| TableBuilder {
                 identity: get(3).unwrap_or_default(),
                 readable: get(4).as_deref() == Some("t"),
                 estimate: get(5).and_then(|e| e.parse().ok()),
-                columns: Vec::new(),
-                key: Vec::new(),
-                unsupported: Vec::new(),
-                all_columns: Vec::new(),
+                ..TableBuilder::new(schema, name)
             });
-            building.all_columns.push(column.clone());
-            let key_position = get(11).and_then(|p| p.parse::<i64>().ok());
-            // Key columns are always carried; others by the column filters.
-            if key_position.is_none() && !settings.filters.column(&schema, &name, &column) {
-                continue;
-            }
-            let labels = get(13);
+            let labels = get(11);
             let ty = CatalogType {
                 oid: get(7).and_then(|o| o.parse().ok()).unwrap_or(0),
                 typmod: get(8).and_then(|m| m.parse().ok()).unwrap_or(-1),
-                element: get(12).and_then(|e| e.parse().ok()),
+                element: get(10).and_then(|e| e.parse().ok()),
                 enum_labels: labels.as_deref(),
             };
-            let Some(kind) = Kind::from_catalog(&ty, settings.modes) else {
-                building.unsupported.push(column);
-                continue;
-            };
-            let default = get(10).and_then(|expr| default_value(&kind, &expr));
-            if let Some(position) = key_position {
-                building.key.push((position, building.columns.len()));
-            }
-            building.columns.push(Column {
-                name: column,
-                kind,
-                optional: get(9).as_deref() != Some("t"),
-                default,
-            });
+            building.add(
+                settings,
+                column,
+                &ty,
+                get(12).as_deref() == Some("t"),
+                get(13).as_deref(),
+                get(14).and_then(|p| p.parse::<i64>().ok()),
+            );
         }
         let mut captured = Vec::new();
         let mut unreadable = Vec::new();
         let mut unreplicable = Vec::new();
-        for (oid, mut b) in tables {
+        for (oid, b) in tables {
             let qualified = format!("{}.{}", ident(&b.schema), ident(&b.name));
             if !b.readable {
                 unreadable.push(qualified.clone());
             }
-            if b.identity == "n" || (b.identity == "d" && b.key.is_empty()) {
-                unreplicable.push(qualified);
+            match b.identity.as_str() {
+                "d" if b.key.is_empty() => unreplicable.push(qualified),
+                "n" => tracing::warn!(
+                    table = %qualified,
+                    "REPLICA IDENTITY NOTHING: its inserts are captured; PostgreSQL refuses \
+                     its updates and deletes while it is in the publication"
+                ),
+                _ => {}
             }
-            b.key.sort();
-            let key = b.key.into_iter().map(|(_, i)| i).collect();
-            captured.push(CatalogTable {
-                oid,
-                table: Arc::new(Table::new(
-                    &settings.prefix,
-                    b.schema,
-                    b.name,
-                    b.columns,
-                    key,
-                )),
-                unsupported: b.unsupported,
-                estimated_rows: b.estimate,
-                all_columns: b.all_columns,
-            });
+            captured.push(b.finish(&settings.prefix, oid));
         }
         if !unreadable.is_empty() {
             bail!(
@@ -269,11 +336,142 @@ impl Catalog {
             bail!(
                 "PostgreSQL cannot replicate updates and deletes of {}: they have no primary key \
                  and no replica identity. Add a primary key, or ALTER TABLE ... REPLICA IDENTITY \
-                 FULL, or leave them out with debezium.source.table.exclude.list.",
+                 FULL (or NOTHING, for a table only ever inserted into), or leave them out with \
+                 debezium.source.table.exclude.list.",
                 unreplicable.join(", ")
             );
         }
         Ok(captured)
+    }
+
+    /// A table as a pgoutput Relation message describes it: the columns,
+    /// their types and modifiers, and the key the changes that follow the
+    /// message were written with, whatever the catalog says now (the table
+    /// may have been altered or dropped since). The catalog adds only what
+    /// the message lacks, for columns it still has with the same type:
+    /// nullability, defaults and the primary key's order; a column it no
+    /// longer has, or has with another type, is optional without a default.
+    /// Types are looked up by OID (domains to their base type, arrays to
+    /// their element, enums to their labels); a type that no longer exists
+    /// leaves its column out, as a type Debezium does not capture.
+    ///
+    /// The key: the message's key columns under `REPLICA IDENTITY DEFAULT`
+    /// (the primary key) and `USING INDEX` (the index's columns); under
+    /// `FULL`, where every column is flagged, and `NOTHING`, the primary key
+    /// the catalog still has.
+    pub fn relation(
+        &mut self,
+        settings: &CaptureSettings,
+        message: &Relation<'_>,
+    ) -> Result<CatalogTable> {
+        let oids = message
+            .columns
+            .iter()
+            .map(|c| c.type_id.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        /// A type as the catalog describes it: its base type, a domain's own
+        /// modifier, an array's element, an enum's labels.
+        struct TypeInfo {
+            base: u32,
+            domain_typmod: Option<i32>,
+            element: Option<u32>,
+            labels: Option<String>,
+        }
+        /// A column the table still has: its type, NOT NULL, default and
+        /// place in the primary key.
+        struct Current {
+            type_id: u32,
+            not_null: bool,
+            default: Option<String>,
+            key_position: Option<i64>,
+        }
+        let mut types = HashMap::new();
+        for row in self.rows(&format!(
+            "SELECT t.oid, {} \
+             FROM pg_type t \
+             JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END \
+             WHERE t.oid = ANY('{{{oids}}}'::oid[])",
+            type_columns("-1")
+        ))? {
+            let get = |i: usize| row.get(i).cloned().flatten();
+            let Some(oid) = get(0).and_then(|o| o.parse::<u32>().ok()) else {
+                continue;
+            };
+            let is_domain = get(3).as_deref() == Some("d");
+            types.insert(
+                oid,
+                TypeInfo {
+                    base: get(1).and_then(|o| o.parse().ok()).unwrap_or(0),
+                    domain_typmod: get(2)
+                        .and_then(|m| m.parse().ok())
+                        .filter(|_| is_domain),
+                    element: get(4).and_then(|e| e.parse().ok()),
+                    labels: get(5),
+                },
+            );
+        }
+        let mut now = HashMap::new();
+        for row in self.rows(&format!(
+            "SELECT a.attname, a.atttypid, a.attnotnull, pg_get_expr(d.adbin, d.adrelid), \
+                    array_position(i.indkey::int2[], a.attnum) \
+             FROM pg_attribute a \
+             LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+             LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary \
+             WHERE a.attrelid = {} AND a.attnum > 0 AND NOT a.attisdropped",
+            message.oid
+        ))? {
+            let get = |i: usize| row.get(i).cloned().flatten();
+            if let Some(name) = get(0) {
+                now.insert(
+                    name,
+                    Current {
+                        type_id: get(1).and_then(|o| o.parse().ok()).unwrap_or(0),
+                        not_null: get(2).as_deref() == Some("t"),
+                        default: get(3),
+                        key_position: get(4).and_then(|p| p.parse().ok()),
+                    },
+                );
+            }
+        }
+        let flagged_key = matches!(
+            message.identity,
+            ReplicaIdentity::Default | ReplicaIdentity::Index
+        );
+        let mut building = TableBuilder::new(message.schema.to_owned(), message.name.to_owned());
+        for (n, column) in message.columns.iter().enumerate() {
+            let current = now
+                .get(&*column.name)
+                .filter(|c: &&Current| c.type_id == column.type_id);
+            let catalog_key = current.and_then(|c| c.key_position);
+            let key_position = match message.identity {
+                // The primary key's order where the catalog still has it.
+                ReplicaIdentity::Default if column.is_key => {
+                    Some(catalog_key.unwrap_or(1000 + n as i64))
+                }
+                ReplicaIdentity::Index if column.is_key => Some(n as i64),
+                _ if flagged_key => None,
+                _ => catalog_key,
+            };
+            let info: Option<&TypeInfo> = types.get(&column.type_id);
+            let ty = CatalogType {
+                oid: info.map_or(0, |t| t.base),
+                typmod: info
+                    .and_then(|t| t.domain_typmod)
+                    .unwrap_or(column.type_modifier),
+                element: info.and_then(|t| t.element),
+                enum_labels: info.and_then(|t| t.labels.as_deref()),
+            };
+            building.add(
+                settings,
+                column.name.to_string(),
+                &ty,
+                current.is_some_and(|c| c.not_null),
+                current.and_then(|c| c.default.as_deref()),
+                key_position,
+            );
+        }
+        Ok(building.finish(&settings.prefix, message.oid))
     }
 
     /// Fills in the row estimates the statistics did not give with the

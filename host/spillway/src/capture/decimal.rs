@@ -15,6 +15,18 @@ pub fn strip_money(text: &str) -> std::borrow::Cow<'_, str> {
         .into()
 }
 
+/// The name Debezium writes in `decimal.handling.mode=string` for a numeric's
+/// special value (`NaN`, `Infinity`, `-Infinity`: Java's SpecialValueDecimal
+/// names); `None` for a number.
+pub fn special_name(text: &str) -> Option<&'static str> {
+    match text {
+        "NaN" => Some("NAN"),
+        "Infinity" => Some("POSITIVE_INFINITY"),
+        "-Infinity" => Some("NEGATIVE_INFINITY"),
+        _ => None,
+    }
+}
+
 /// The unscaled value of decimal `text` as two's complement bytes, with the
 /// scale used: `scale` when given (the text is padded or must fit), else the
 /// text's own number of fraction digits. `None` if `text` is not a plain

@@ -22,6 +22,7 @@
 mod catalog;
 mod decimal;
 mod event;
+mod failure;
 mod kinesis;
 mod preflight;
 mod settings;
@@ -44,6 +45,7 @@ use anyhow::{Context, Result, bail};
 use pg_walstream::{LogicalReplicationStream, ReplicationStreamConfig, RetryConfig};
 
 pub use event::{Record, VERSION};
+pub use failure::FailureHandling;
 pub use kinesis::{KinesisSettings, KinesisSink, Oversize};
 pub use preflight::check as preflight;
 pub use settings::{CaptureSettings, SnapshotMode};
@@ -64,35 +66,30 @@ pub struct Summary {
     pub streamed_events: u64,
 }
 
-/// The captured tables by OID and by `schema.table`.
+/// The captured tables by OID: as the catalog described them when capture
+/// started (what the snapshot reads), then, for streaming, as each Relation
+/// message describes them (see [`Catalog::relation`]).
 pub(crate) struct Tables {
     by_oid: HashMap<u32, Arc<Table>>,
     estimates: HashMap<u32, u64>,
-    /// Every column of each table, captured or not, as the catalog lists them.
-    columns: HashMap<u32, Vec<String>>,
+    /// The columns of each table's last Relation message, to tell a changed
+    /// definition from one sent again.
+    announced: HashMap<u32, Vec<pg_walstream::RelationColumn>>,
 }
 
 impl Tables {
     fn new(tables: Vec<CatalogTable>) -> Self {
         let mut by_oid = HashMap::new();
         let mut estimates = HashMap::new();
-        let mut columns = HashMap::new();
         for t in tables {
-            if !t.unsupported.is_empty() {
-                tracing::warn!(
-                    table = %format!("{}.{}", t.table.schema, t.table.name),
-                    "columns left out of events, their types are not captured: {}",
-                    t.unsupported.join(", ")
-                );
-            }
+            warn_unsupported(&t);
             estimates.insert(t.oid, t.estimated_rows.unwrap_or(0));
-            columns.insert(t.oid, t.all_columns);
             by_oid.insert(t.oid, t.table);
         }
         Tables {
             by_oid,
             estimates,
-            columns,
+            announced: HashMap::new(),
         }
     }
 
@@ -104,6 +101,32 @@ impl Tables {
         self.by_oid
             .values()
             .find(|t| qualified.split_once('.') == Some((t.schema.as_str(), t.name.as_str())))
+    }
+
+    /// Whether `columns` differ from what the table's last Relation message
+    /// said (always, for the first message of a session).
+    fn is_new_definition(&self, oid: u32, columns: &[pg_walstream::RelationColumn]) -> bool {
+        self.announced
+            .get(&oid)
+            .is_none_or(|known| known != columns)
+    }
+
+    /// Decodes the table's changes from now on with `table`, the definition
+    /// a Relation message with `columns` gave.
+    fn define(&mut self, table: CatalogTable, columns: Vec<pg_walstream::RelationColumn>) {
+        warn_unsupported(&table);
+        self.announced.insert(table.oid, columns);
+        self.by_oid.insert(table.oid, table.table);
+    }
+}
+
+fn warn_unsupported(t: &CatalogTable) {
+    if !t.unsupported.is_empty() {
+        tracing::warn!(
+            table = %format!("{}.{}", t.table.schema, t.table.name),
+            "columns left out of events, their types are not captured: {}",
+            t.unsupported.join(", ")
+        );
     }
 }
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use regex::{Regex, RegexBuilder};
 
+use super::failure::FailureHandling;
 use super::types::{DecimalHandling, Modes, TimePrecision};
 use crate::config::{Config, ConfigError};
 
@@ -96,6 +97,9 @@ pub struct CaptureSettings {
     pub skipped: Vec<char>,
     /// How values are represented.
     pub modes: Modes,
+    /// What to do with an event that cannot be written
+    /// (`event.processing.failure.handling.mode`).
+    pub failure_handling: FailureHandling,
     /// Where the completed-snapshot record is kept.
     pub state_file: PathBuf,
     /// Most events handed to the sink at once.
@@ -219,6 +223,14 @@ impl CaptureSettings {
                     _ => DecimalHandling::Precise,
                 },
             },
+            failure_handling: match text("debezium.source.event.processing.failure.handling.mode")
+                .to_ascii_lowercase()
+                .as_str()
+            {
+                "warn" => FailureHandling::Warn,
+                "skip" | "ignore" => FailureHandling::Skip,
+                _ => FailureHandling::Fail,
+            },
             state_file: text("spillway.capture.state.file").into(),
             batch_size: number("spillway.capture.batch.size")?.max(1) as usize,
             batch_window: Duration::from_millis(number("spillway.capture.batch.window.ms")?),
@@ -234,7 +246,10 @@ impl CaptureSettings {
     /// The connection string, keyword/value form; `replication` adds
     /// `replication=database` for the replication connection.
     pub fn conninfo(&self, replication: bool) -> String {
-        let quote = |v: &str| format!("'{}'", v.replace('\\', "\\\\").replace('\'', "\\'"));
+        // pg_walstream's own parser (its default, native backend) reads a
+        // quoted value up to the next lone `'`, folds `''` to `'` and takes
+        // backslashes literally, unlike libpq: quote for that parser.
+        let quote = |v: &str| format!("'{}'", v.replace('\'', "''"));
         let mut info = format!(
             "host={} port={} user={} password={} dbname={} sslmode={} connect_timeout=10",
             quote(&self.host),

@@ -91,11 +91,13 @@ pub async fn run<S: Sink>(
                 transaction: None,
             };
             let cells = cells(table, &row.data);
-            batch.push(
-                encoder
-                    .change(table, Op::Read, None, Some(&cells), &position)
-                    .map_err(anyhow::Error::msg)?,
-            );
+            let record = encoder.change(table, Op::Read, None, Some(&cells), &position);
+            if let Some(record) = settings
+                .failure_handling
+                .apply(record, table, position.lsn)?
+            {
+                batch.push(record);
+            }
             count += 1;
             progress.row();
             if batch.len() >= settings.batch_size {

@@ -34,7 +34,7 @@ use pg_walstream::{
 };
 
 use super::Tables;
-use super::catalog::Catalog;
+use super::catalog::{Catalog, Relation};
 use super::event::{Encoder, Op, Position, Record, cells};
 use super::settings::CaptureSettings;
 use super::sink::Sink;
@@ -366,28 +366,48 @@ impl<S: Sink> Streamer<'_, S> {
                 relation_id,
                 namespace,
                 relation_name,
+                replica_identity,
                 columns,
-                ..
-            } => {
-                let names: Vec<&str> = columns.iter().map(|c| &*c.name).collect();
-                let changed = match self.tables.columns.get(&relation_id) {
-                    Some(known) => known.iter().map(String::as_str).ne(names.iter().copied()),
-                    None => self.settings.filters.table(&namespace, &relation_name),
-                };
-                if changed {
-                    tracing::info!(
-                        table = %format!("{namespace}.{relation_name}"),
-                        "table definition changed: reading the catalog again"
-                    );
-                    let settings = self.settings;
-                    self.tables = Tables::new(self.catalog()?.tables(settings)?);
-                }
-            }
+            } => self.relation(
+                &Relation {
+                    oid: relation_id,
+                    schema: &namespace,
+                    name: &relation_name,
+                    identity: replica_identity,
+                    columns: &columns,
+                },
+                lsn,
+            )?,
             _ => {}
         }
         if self.batch.len() >= self.settings.batch_size {
             self.flush(events).await?;
         }
+        Ok(())
+    }
+
+    /// A Relation message: the definition the table's changes that follow
+    /// were written with, from now on the one they are decoded with (see
+    /// [`Catalog::relation`]). PostgreSQL sends one before a table's first
+    /// change in a session and after every change of its definition.
+    fn relation(&mut self, message: &Relation<'_>, lsn: u64) -> Result<()> {
+        if !self.settings.filters.table(message.schema, message.name)
+            || !self.tables.is_new_definition(message.oid, message.columns)
+        {
+            return Ok(());
+        }
+        let settings = self.settings;
+        let table = self.catalog()?.relation(settings, message)?;
+        if self.tables.get(message.oid).is_some_and(|known| {
+            known.key != table.table.key || known.envelope_schema != table.table.envelope_schema
+        }) {
+            tracing::info!(
+                table = %format!("{}.{}", message.schema, message.name),
+                lsn = %pg_walstream::format_lsn(lsn),
+                "table definition changed: the changes from here on are decoded with it"
+            );
+        }
+        self.tables.define(table, message.columns.to_vec());
         Ok(())
     }
 
@@ -409,7 +429,7 @@ impl<S: Sink> Streamer<'_, S> {
         before: Option<&[Cell<'_>]>,
         after: Option<&[Cell<'_>]>,
         position: &Position,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let mut position = *position;
         if let (Some(tracker), Some(tx)) = (&mut self.tracker, self.transaction) {
             let (begin, block) = tracker.change(table, tx.xid, position.lsn, tx.ts_us / 1000);
@@ -418,12 +438,18 @@ impl<S: Sink> Streamer<'_, S> {
                 self.push(begin);
             }
         }
-        let record = self
-            .encoder
-            .change(table, op, before, after, &position)
-            .map_err(anyhow::Error::msg)?;
-        self.push(record);
-        Ok(())
+        let record = self.encoder.change(table, op, before, after, &position);
+        match self
+            .settings
+            .failure_handling
+            .apply(record, table, position.lsn)?
+        {
+            Some(record) => {
+                self.push(record);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 
     fn delete(
@@ -435,13 +461,16 @@ impl<S: Sink> Streamer<'_, S> {
         if self.skipped('d') {
             return Ok(());
         }
-        self.change(table, Op::Delete, Some(before), None, position)?;
-        if self.settings.tombstones && !table.key.is_empty() {
-            let tombstone = self
-                .encoder
-                .tombstone(table, before)
-                .map_err(anyhow::Error::msg)?;
-            self.push(tombstone);
+        let written = self.change(table, Op::Delete, Some(before), None, position)?;
+        if written && self.settings.tombstones && !table.key.is_empty() {
+            let tombstone = self.encoder.tombstone(table, before);
+            if let Some(tombstone) =
+                self.settings
+                    .failure_handling
+                    .apply(tombstone, table, position.lsn)?
+            {
+                self.push(tombstone);
+            }
         }
         Ok(())
     }
@@ -478,6 +507,7 @@ impl<S: Sink> Streamer<'_, S> {
             before.as_deref(),
             Some(&after),
             &position,
-        )
+        )?;
+        Ok(())
     }
 }

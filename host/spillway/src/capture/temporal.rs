@@ -1,8 +1,6 @@
 //! PostgreSQL's temporal text output (DateStyle ISO, IntervalStyle postgres)
 //! to Debezium's numbers and UTC strings.
 
-use chrono::{Datelike, NaiveDate};
-
 const MICROS_PER_DAY: i64 = 86_400_000_000;
 
 /// What Debezium 3.6 writes for a streamed `date` of `infinity` and
@@ -16,12 +14,13 @@ const DATE_MINUS_INFINITY: i64 = -2_147_472_691;
 const TIMESTAMP_INFINITY: i64 = 9_223_372_036_825_200_000;
 const TIMESTAMP_MINUS_INFINITY: i64 = -9_223_372_036_832_400_000;
 
-/// `2024-02-29` (or `... BC`, proleptic Gregorian) -> days since 1970-01-01.
+/// `2024-02-29` (or `... BC`, proleptic Gregorian) -> days since 1970-01-01,
+/// for every date PostgreSQL has (4713 BC to 5874897 AD).
 pub fn date_days(text: &str) -> Option<i64> {
     match text {
         "infinity" => Some(DATE_INFINITY),
         "-infinity" => Some(DATE_MINUS_INFINITY),
-        _ => Some(i64::from(parse_date(text)?.num_days_from_ce()) - 719_163),
+        _ => parse_date(text),
     }
 }
 
@@ -34,17 +33,65 @@ pub fn infinite_timestamp(text: &str) -> Option<i64> {
     }
 }
 
-fn parse_date(text: &str) -> Option<NaiveDate> {
-    let (text, bc) = match text.strip_suffix(" BC") {
+/// Splits a trailing ` BC` off a date or timestamp's text.
+fn era(text: &str) -> (&str, bool) {
+    match text.strip_suffix(" BC") {
         Some(t) => (t, true),
         None => (text, false),
-    };
+    }
+}
+
+fn parse_date(text: &str) -> Option<i64> {
+    let (text, bc) = era(text);
     let mut parts = text.splitn(3, '-');
-    let year: i32 = parts.next()?.parse().ok()?;
+    let year: i64 = parts.next()?.parse().ok()?;
     let month: u32 = parts.next()?.parse().ok()?;
     let day: u32 = parts.next()?.parse().ok()?;
     // 1 BC is year 0 in the proleptic Gregorian calendar.
-    NaiveDate::from_ymd_opt(if bc { 1 - year } else { year }, month, day)
+    days_from_civil(if bc { 1 - year } else { year }, month, day)
+}
+
+fn is_leap(year: i64) -> bool {
+    year.rem_euclid(4) == 0 && (year.rem_euclid(100) != 0 || year.rem_euclid(400) == 0)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (year 0 is 1 BC), for
+/// any year: PostgreSQL's dates reach past what calendar crates support.
+/// The algorithm is the well-known "days from civil" one (H. Hinnant).
+fn days_from_civil(year: i64, month: u32, day: u32) -> Option<i64> {
+    let days_in_month = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if is_leap(year) => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if day == 0 || day > days_in_month {
+        return None;
+    }
+    let (month, day) = (i64::from(month), i64::from(day));
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let year_of_era = y.rem_euclid(400);
+    let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    Some(era * 146_097 + day_of_era - 719_468)
+}
+
+/// The proleptic Gregorian date (year, month, day; year 0 is 1 BC) of a day
+/// counted from 1970-01-01: the inverse of [`days_from_civil`].
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = (day_of_year - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
 }
 
 /// `13:45:30.123456` -> microseconds since midnight.
@@ -102,35 +149,54 @@ pub fn zoned_time(text: &str) -> Option<String> {
     Some(out)
 }
 
-/// `2024-02-29 13:45:30.654321` -> microseconds since the epoch (finite
-/// timestamps only: see [`infinite_timestamp`]).
-pub fn timestamp_micros(text: &str) -> Option<i64> {
-    let (text, bc) = match text.strip_suffix(" BC") {
-        Some(t) => (t, " BC"),
-        None => (text, ""),
-    };
+/// `2024-02-29 13:45:30.654321` (or `... BC`) -> microseconds since the
+/// epoch, exactly (finite timestamps only: see [`infinite_timestamp`]). The
+/// latest timestamps PostgreSQL has (up to 294276 AD) are past what 64 bits
+/// of microseconds since 1970 hold: see [`saturate`].
+pub fn timestamp_micros(text: &str) -> Option<i128> {
+    let (text, bc) = era(text);
     let (date, time) = text.split_once(' ')?;
-    let days = date_days(&format!("{date}{bc}"))?;
-    Some(days * MICROS_PER_DAY + time_micros(time)?)
+    let days = parse_date(&format!("{date}{}", if bc { " BC" } else { "" }))?;
+    Some(i128::from(days) * i128::from(MICROS_PER_DAY) + i128::from(time_micros(time)?))
+}
+
+/// A count beyond 64 bits clamped to the nearest 64-bit value. Debezium's
+/// MicroTimestamp wraps around past 294247-01-10 (a timestamp after it comes
+/// out negative); Spillway clamps instead, so the order of values holds.
+pub fn saturate(value: i128) -> i64 {
+    i64::try_from(value).unwrap_or(if value < 0 { i64::MIN } else { i64::MAX })
 }
 
 /// `2024-02-29 13:45:30.5+05:30` -> `2024-02-29T08:15:30.500000Z`, with
 /// `digits` digits after the seconds; `infinity` and `-infinity` as they are.
+/// Years are written as Java's ISO_LOCAL_DATE writes them (Debezium's
+/// ZonedTimestamp): four digits at least, `+` before a year past 9999, `-`
+/// before a year before 1 AD (1 BC is `0000`).
 pub fn zoned_timestamp(text: &str, digits: u32) -> Option<String> {
     if text == "infinity" || text == "-infinity" {
         return Some(text.to_owned());
     }
-    let (local, offset) = split_offset(text, 19)?;
-    let micros = timestamp_micros(local)? - offset * 1_000_000;
-    let days = micros.div_euclid(MICROS_PER_DAY);
-    let of_day = micros.rem_euclid(MICROS_PER_DAY);
-    let date = NaiveDate::from_num_days_from_ce_opt(i32::try_from(days + 719_163).ok()?)?;
+    let (text, bc) = era(text);
+    let date_end = text.find(' ')?;
+    let (local, offset) = split_offset(text, date_end + 9)?;
+    let local = if bc {
+        format!("{local} BC")
+    } else {
+        local.to_owned()
+    };
+    let micros = timestamp_micros(&local)? - i128::from(offset) * 1_000_000;
+    let day_micros = i128::from(MICROS_PER_DAY);
+    let days = i64::try_from(micros.div_euclid(day_micros)).ok()?;
+    let of_day = micros.rem_euclid(day_micros) as i64;
+    let (year, month, day) = civil_from_days(days);
     let seconds = of_day / 1_000_000;
+    let year = match year {
+        10_000.. => format!("+{year}"),
+        0.. => format!("{year:04}"),
+        _ => format!("-{:04}", -year),
+    };
     let mut out = format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-        date.year(),
-        date.month(),
-        date.day(),
+        "{year}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
         seconds / 3600,
         seconds / 60 % 60,
         seconds % 60
@@ -146,6 +212,9 @@ pub fn zoned_timestamp(text: &str, digits: u32) -> Option<String> {
 
 /// `1 year 2 mons 3 days 04:05:06.789` -> microseconds, counting a year as
 /// 365.25 days and a month as 30.4375 days, as Debezium's MicroDuration.
+/// An interval past 64 bits of microseconds (PostgreSQL's reach to
+/// 178,000,000 years) is clamped, as Debezium's conversion to a Java long
+/// clamps it.
 pub fn interval_micros(text: &str) -> Option<i64> {
     const YEAR: i128 = 31_557_600_000_000;
     const MONTH: i128 = 2_629_800_000_000;
@@ -169,7 +238,7 @@ pub fn interval_micros(text: &str) -> Option<i64> {
         };
         total += amount * unit;
     }
-    i64::try_from(total).ok()
+    Some(saturate(total))
 }
 
 #[cfg(test)]
@@ -205,6 +274,53 @@ mod tests {
     }
 
     #[test]
+    fn every_date_postgresql_has_converts() {
+        // The calendar's ends: 4713 BC and PostgreSQL's last date and timestamp.
+        assert_eq!(date_days("4714-11-24 BC"), Some(-2_440_588));
+        assert_eq!(date_days("5874897-12-31"), Some(2_145_042_905));
+        assert_eq!(date_days("10000-01-01"), Some(2_932_897));
+        assert_eq!(date_days("0044-03-15 BC"), Some(-735_160));
+        assert_eq!(date_days("2023-02-29"), None);
+        assert_eq!(
+            timestamp_micros("10000-01-01 00:00:00"),
+            Some(253_402_300_800_000_000)
+        );
+        // Past 64 bits of microseconds: clamped, not wrapped.
+        let last = timestamp_micros("294276-12-31 23:59:59.999999").expect("converts");
+        assert_eq!(saturate(last), i64::MAX);
+        assert_eq!(saturate(last.div_euclid(1000)), 9_224_318_015_999_999);
+        // Every day of 1,000 years on both sides of the epoch round-trips.
+        for days in -200_000..200_000 {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), Some(days));
+        }
+    }
+
+    #[test]
+    fn zoned_timestamps_write_years_as_java_does() {
+        assert_eq!(
+            zoned_timestamp("21016-11-04 06:51:30+00", 6).as_deref(),
+            Some("+21016-11-04T06:51:30.000000Z")
+        );
+        assert_eq!(
+            zoned_timestamp("4714-12-31 23:59:59.999999+00 BC", 6).as_deref(),
+            Some("-4713-12-31T23:59:59.999999Z")
+        );
+        assert_eq!(
+            zoned_timestamp("0001-06-01 00:00:00+00 BC", 0).as_deref(),
+            Some("0000-06-01T00:00:00Z")
+        );
+        assert_eq!(
+            zoned_timestamp("0001-01-01 00:30:00+01 BC", 0).as_deref(),
+            Some("-0001-12-31T23:30:00Z")
+        );
+        assert_eq!(
+            zoned_timestamp("294276-12-31 23:59:59.999999+00", 6).as_deref(),
+            Some("+294276-12-31T23:59:59.999999Z")
+        );
+    }
+
+    #[test]
     fn zoned_values_are_utc() {
         assert_eq!(zoned_time("13:45:30+02").as_deref(), Some("11:45:30Z"));
         assert_eq!(
@@ -225,5 +341,7 @@ mod tests {
         );
         assert_eq!(interval_micros("-1 days -00:00:01"), Some(-86_401_000_000));
         assert_eq!(interval_micros("00:00:00"), Some(0));
+        assert_eq!(interval_micros("300000 years"), Some(i64::MAX));
+        assert_eq!(interval_micros("-178000000 years"), Some(i64::MIN));
     }
 }

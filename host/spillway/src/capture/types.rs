@@ -71,7 +71,9 @@ pub enum Kind {
         /// The enum's labels, for io.debezium.data.Enum.
         allowed: Option<String>,
     },
-    /// Decimal text with thousands separators or a currency sign removed (money in string mode).
+    /// A decimal's text (`decimal.handling.mode=string`): money's without its
+    /// thousands separators and currency sign; NaN and infinities by the names
+    /// Debezium gives them (`NAN`, `POSITIVE_INFINITY`, `NEGATIVE_INFINITY`).
     PlainDecimalText,
     /// bytea.
     Bytes,
@@ -189,7 +191,7 @@ impl Kind {
             2950 => text("io.debezium.data.Uuid"),
             1700 => match modes.decimal {
                 DecimalHandling::Double => Kind::Float64,
-                DecimalHandling::String => plain,
+                DecimalHandling::String => Kind::PlainDecimalText,
                 DecimalHandling::Precise if ty.typmod < 4 => Kind::VariableDecimal,
                 DecimalHandling::Precise => {
                     let t = (ty.typmod - 4) as u32;
@@ -353,7 +355,10 @@ impl Kind {
                 }
             },
             Kind::Text { .. } => write_str(text, out),
-            Kind::PlainDecimalText => write_str(&decimal::strip_money(text), out),
+            Kind::PlainDecimalText => match decimal::special_name(text) {
+                Some(name) => write_str(name, out),
+                None => write_str(&decimal::strip_money(text), out),
+            },
             Kind::Bytes => {
                 let hex = text.strip_prefix("\\x").ok_or_else(bad)?;
                 write_base64(&decode_hex(hex).ok_or_else(bad)?, out);
@@ -361,7 +366,9 @@ impl Kind {
             Kind::Decimal { scale, .. } => {
                 match decimal::unscaled_bytes(&decimal::strip_money(text), Some(*scale)) {
                     Some((bytes, _)) => write_base64(&bytes, out),
-                    None if text == "NaN" => out.extend_from_slice(b"null"),
+                    // Debezium cannot write NaN or infinities as a Decimal:
+                    // it leaves the field null (event.converting.failure.handling.mode=warn).
+                    None if decimal::special_name(text).is_some() => out.extend_from_slice(b"null"),
                     None => return Err(bad()),
                 }
             }
@@ -371,7 +378,7 @@ impl Kind {
                     append_base64(&bytes, out);
                     out.extend_from_slice(b"\"}");
                 }
-                None if text == "NaN" => out.extend_from_slice(b"null"),
+                None if decimal::special_name(text).is_some() => out.extend_from_slice(b"null"),
                 None => return Err(bad()),
             },
             Kind::Date { .. } => {
@@ -394,11 +401,11 @@ impl Kind {
             }
             Kind::TimestampMillis { .. } => {
                 let micros = temporal::timestamp_micros(text).ok_or_else(bad)?;
-                write_json(&micros.div_euclid(1000), out);
+                write_json(&temporal::saturate(micros.div_euclid(1000)), out);
             }
             Kind::TimestampMicros => {
                 let micros = temporal::timestamp_micros(text).ok_or_else(bad)?;
-                write_json(&micros, out);
+                write_json(&temporal::saturate(micros), out);
             }
             Kind::ZonedTimestamp { digits } => write_str(
                 &temporal::zoned_timestamp(text, *digits).ok_or_else(bad)?,

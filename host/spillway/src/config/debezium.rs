@@ -214,6 +214,16 @@ pub static KEYS: &[Key] = &[
         "How NUMERIC and DECIMAL values are represented.",
     ),
     key(
+        "debezium.source.event.processing.failure.handling.mode",
+        Some("fail"),
+        Value::OneOf(&["fail", "warn", "skip", "ignore"]),
+        "What to do with a change whose event cannot be written (a value no conversion \
+         covers): `fail` stops capture at it, naming table, column, LSN and value; `warn` \
+         leaves the event out with a warning; `skip` (or its old name `ignore`) leaves it out \
+         with an info line. Left-out events are counted in \
+         spillway_capture_events_skipped_total.",
+    ),
+    key(
         "debezium.source.skipped.operations",
         Some("t"),
         TEXT,

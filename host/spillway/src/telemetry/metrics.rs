@@ -10,6 +10,9 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 /// Change events capture read, per table (`table` = `schema.table`): snapshot
 /// reads and streamed changes.
 pub const CAPTURE_EVENTS: &str = "spillway_capture_events_total";
+/// Change events capture could not write and left out, per table
+/// (`event.processing.failure.handling.mode` `warn` or `skip`).
+pub const CAPTURE_SKIPPED: &str = "spillway_capture_events_skipped_total";
 /// Rows the snapshot copied so far, per table.
 pub const SNAPSHOT_ROWS: &str = "spillway_capture_snapshot_rows";
 /// PostgreSQL's estimate of each table's rows, when its snapshot started.
@@ -49,6 +52,10 @@ pub fn install() -> anyhow::Result<PrometheusHandle> {
     describe_counter!(
         CAPTURE_EVENTS,
         "Change events read from PostgreSQL, per table."
+    );
+    describe_counter!(
+        CAPTURE_SKIPPED,
+        "Change events capture could not write and left out (event.processing.failure.handling.mode), per table."
     );
     describe_gauge!(SNAPSHOT_ROWS, "Rows the snapshot has copied, per table.");
     describe_gauge!(

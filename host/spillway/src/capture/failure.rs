@@ -1,0 +1,62 @@
+//! What capture does with an event it cannot write: Debezium's
+//! `event.processing.failure.handling.mode` (`fail`, the default, stops
+//! capture; `warn` and `skip` leave the event out and go on). A skipped
+//! event is never silent: it is logged (a warning under `warn`, an info line
+//! under `skip`, where Debezium logs nothing) and counted in
+//! `spillway_capture_events_skipped_total`.
+
+use anyhow::{Result, bail};
+
+use super::event::Record;
+use super::table::Table;
+use crate::telemetry::metrics::CAPTURE_SKIPPED;
+
+/// `event.processing.failure.handling.mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureHandling {
+    /// Stop capture with the event's error (Debezium's default).
+    Fail,
+    /// Leave the event out with a warning.
+    Warn,
+    /// Leave the event out (logged at info level).
+    Skip,
+}
+
+impl FailureHandling {
+    /// The event `result` built for the change at `lsn` of `table`:
+    /// `Ok(Some)` to write, `Ok(None)` when it cannot be
+    /// written and the mode skips it; an error naming the value, the table,
+    /// the LSN and the setting that would skip it under `fail`.
+    pub fn apply(
+        self,
+        result: Result<Record, String>,
+        table: &Table,
+        lsn: u64,
+    ) -> Result<Option<Record>> {
+        let error = match result {
+            Ok(record) => return Ok(Some(record)),
+            Err(error) => error,
+        };
+        let lsn = pg_walstream::format_lsn(lsn);
+        let table = format!("{}.{}", table.schema, table.name);
+        match self {
+            FailureHandling::Fail => bail!(
+                "cannot write the change of {table} at LSN {lsn}: {error}. Capture stops here \
+                 and PostgreSQL keeps the change; to leave such events out instead, set \
+                 debezium.source.event.processing.failure.handling.mode=warn (or skip)"
+            ),
+            FailureHandling::Warn => tracing::warn!(
+                %table,
+                %lsn,
+                "event left out (event.processing.failure.handling.mode=warn): {error}"
+            ),
+            FailureHandling::Skip => tracing::info!(
+                %table,
+                %lsn,
+                "event left out (event.processing.failure.handling.mode=skip): {error}"
+            ),
+        }
+        metrics::counter!(CAPTURE_SKIPPED, "table" => table).increment(1);
+        Ok(None)
+    }
+}
