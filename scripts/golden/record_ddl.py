@@ -3,7 +3,9 @@
 Builds a fresh database from tests/golden/ddl/setup.sql, lets Debezium's
 embedded PostgreSQL connector snapshot it, then applies
 tests/golden/ddl/changes.sql twice over, in two recordings:
-- `streaming`: while the connector streams;
+- `streaming`: while the connector streams, one statement at a time, each
+  change waited for before the next statement (so that every change is
+  decoded while the catalog still holds the definition it was written with);
 - `stopped`: with the connector stopped, started again afterwards from its
   offsets (so it decodes old changes while the catalog holds the newest
   definitions).
@@ -45,6 +47,17 @@ def stop(engine, thread):
     thread.join(timeout=30)
 
 
+def statements():
+    """changes.sql's statements: one a line, comments left out."""
+    for line in (DDL / "changes.sql").read_text().splitlines():
+        if line.strip() and not line.startswith("--"):
+            yield line
+
+
+def is_change(statement):
+    return statement.split()[0].upper() in ("INSERT", "UPDATE", "DELETE")
+
+
 def record(mode):
     psql("-c", f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
     psql("-c", f"CREATE DATABASE {DB}")
@@ -62,7 +75,11 @@ def record(mode):
             psql("-f", str(DDL / "changes.sql"), db=DB)
             engine, thread = start(props, collector)
         else:
-            psql("-f", str(DDL / "changes.sql"), db=DB)
+            for statement in statements():
+                before = collector.count()
+                psql("-c", statement, db=DB)
+                if is_change(statement):
+                    wait_for(collector, before + 1, quiet_seconds=0.5, limit_seconds=60)
         wait_for(collector, 5, quiet_seconds=10, limit_seconds=180)
     finally:
         stop(engine, thread)

@@ -6,9 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use pg_walstream::{
-    PgReplicationConnection, RelationColumn, ReplicaIdentity, quote_ident, quote_literal,
-};
+use pg_walstream::{PgReplicationConnection, RelationColumn, quote_ident, quote_literal};
 
 use super::settings::CaptureSettings;
 use super::table::{Column, Table};
@@ -55,8 +53,6 @@ pub struct Relation<'a> {
     pub schema: &'a str,
     /// Its name.
     pub name: &'a str,
-    /// Its replica identity.
-    pub identity: ReplicaIdentity,
     /// Its columns, in table order, generated columns left out.
     pub columns: &'a [RelationColumn],
 }
@@ -75,11 +71,26 @@ fn type_columns(typmod: &str) -> String {
     )
 }
 
+/// A join giving `k.indkey`, the columns of the key Debezium gives the table
+/// `relation` (an SQL expression): its primary key, else its first unique
+/// index by name that is valid, on plain columns and not partial.
+fn key_index(relation: &str) -> String {
+    format!(
+        "LEFT JOIN LATERAL (SELECT ki.indkey FROM pg_index ki \
+             JOIN pg_class kc ON kc.oid = ki.indexrelid \
+             WHERE ki.indrelid = {relation} AND ki.indisvalid AND (ki.indisprimary \
+                   OR (ki.indisunique AND ki.indexprs IS NULL AND ki.indpred IS NULL)) \
+             ORDER BY ki.indisprimary DESC, kc.relname LIMIT 1) k ON true"
+    )
+}
+
 /// A table's columns and key being gathered from the catalog or a message.
 struct TableBuilder {
     schema: String,
     name: String,
     identity: String,
+    /// Whether the table has a primary key (its key may be a unique index).
+    primary_key: bool,
     readable: bool,
     /// See [`CatalogTable::estimated_rows`].
     estimate: Option<u64>,
@@ -94,6 +105,7 @@ impl TableBuilder {
             schema,
             name,
             identity: String::new(),
+            primary_key: false,
             readable: true,
             estimate: None,
             columns: Vec::new(),
@@ -243,8 +255,8 @@ impl Catalog {
     /// as the catalog describes them now. Refuses tables the user cannot read
     /// and tables whose updates PostgreSQL cannot replicate.
     ///
-    /// The key is the primary key, or under `REPLICA IDENTITY USING INDEX`
-    /// the replica identity index's columns.
+    /// The key is Debezium's: the primary key, else the first unique index
+    /// (by name) on plain columns, else none.
     pub fn tables(&mut self, settings: &CaptureSettings) -> Result<Vec<CatalogTable>> {
         let rows = self.rows(&format!(
             "SELECT c.oid, n.nspname, c.relname, c.relreplident, \
@@ -253,20 +265,21 @@ impl Catalog {
                          ELSE NULLIF((SELECT s.n_live_tup FROM pg_stat_all_tables s WHERE s.relid = c.oid), 0) END, \
                     a.attname, {}, \
                     a.attnotnull, pg_get_expr(d.adbin, d.adrelid), \
-                    array_position(i.indkey::int2[], a.attnum) \
+                    array_position(k.indkey::int2[], a.attnum), \
+                    EXISTS (SELECT 1 FROM pg_index p WHERE p.indrelid = c.oid AND p.indisprimary) \
              FROM pg_class c \
              JOIN pg_namespace n ON n.oid = c.relnamespace \
              JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' \
              JOIN pg_type t ON t.oid = a.atttypid \
              JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END \
              LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum \
-             LEFT JOIN pg_index i ON i.indrelid = c.oid \
-                   AND CASE WHEN c.relreplident = 'i' THEN i.indisreplident ELSE i.indisprimary END \
+             {} \
              WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition \
                AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
                AND n.nspname NOT LIKE 'pg\\_%' \
              ORDER BY n.nspname, c.relname, a.attnum",
-            type_columns("a.atttypmod")
+            type_columns("a.atttypmod"),
+            key_index("c.oid")
         ))?;
         let mut tables: BTreeMap<u32, TableBuilder> = BTreeMap::new();
         for row in rows {
@@ -284,6 +297,7 @@ impl Catalog {
             }
             let building = tables.entry(oid).or_insert_with(|| TableBuilder {
                 identity: get(3).unwrap_or_default(),
+                primary_key: get(15).as_deref() == Some("t"),
                 readable: get(4).as_deref() == Some("t"),
                 estimate: get(5).and_then(|e| e.parse().ok()),
                 ..TableBuilder::new(schema, name)
@@ -313,7 +327,7 @@ impl Catalog {
                 unreadable.push(qualified.clone());
             }
             match b.identity.as_str() {
-                "d" if b.key.is_empty() => unreplicable.push(qualified),
+                "d" if !b.primary_key => unreplicable.push(qualified),
                 "n" => tracing::warn!(
                     table = %qualified,
                     "REPLICA IDENTITY NOTHING: its inserts are captured; PostgreSQL refuses \
@@ -348,17 +362,19 @@ impl Catalog {
     /// their types and modifiers, and the key the changes that follow the
     /// message were written with, whatever the catalog says now (the table
     /// may have been altered or dropped since). The catalog adds only what
-    /// the message lacks, for columns it still has with the same type:
-    /// nullability, defaults and the primary key's order; a column it no
-    /// longer has, or has with another type, is optional without a default.
+    /// the message lacks, from the table that has the message's name now
+    /// (as Debezium looks it up: a table dropped and created again under the
+    /// same name is that one) and its column of the same name: whether it is
+    /// NOT NULL, and its default where the type is still the same; a column
+    /// it no longer has is optional without a default.
     /// Types are looked up by OID (domains to their base type, arrays to
     /// their element, enums to their labels); a type that no longer exists
     /// leaves its column out, as a type Debezium does not capture.
     ///
-    /// The key: the message's key columns under `REPLICA IDENTITY DEFAULT`
-    /// (the primary key) and `USING INDEX` (the index's columns); under
-    /// `FULL`, where every column is flagged, and `NOTHING`, the primary key
-    /// the catalog still has.
+    /// The key is Debezium's: the primary key (else the first unique index)
+    /// the catalog has now, its columns matched by name; none for a table
+    /// dropped since. The message's replica identity and key flags are not
+    /// used (Debezium reads them and leaves them unused too).
     pub fn relation(
         &mut self,
         settings: &CaptureSettings,
@@ -414,12 +430,15 @@ impl Catalog {
         let mut now = HashMap::new();
         for row in self.rows(&format!(
             "SELECT a.attname, a.atttypid, a.attnotnull, pg_get_expr(d.adbin, d.adrelid), \
-                    array_position(i.indkey::int2[], a.attnum) \
+                    array_position(k.indkey::int2[], a.attnum) \
              FROM pg_attribute a \
              LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
-             LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary \
-             WHERE a.attrelid = {} AND a.attnum > 0 AND NOT a.attisdropped",
-            message.oid
+             {} \
+             WHERE a.attrelid = to_regclass(format('%I.%I', {}, {})) \
+               AND a.attnum > 0 AND NOT a.attisdropped",
+            key_index("a.attrelid"),
+            literal(message.schema),
+            literal(message.name),
         ))? {
             let get = |i: usize| row.get(i).cloned().flatten();
             if let Some(name) = get(0) {
@@ -434,25 +453,13 @@ impl Catalog {
                 );
             }
         }
-        let flagged_key = matches!(
-            message.identity,
-            ReplicaIdentity::Default | ReplicaIdentity::Index
-        );
+        // Debezium's key: the catalog's, matched by name (none for a table
+        // dropped since and not created again).
         let mut building = TableBuilder::new(message.schema.to_owned(), message.name.to_owned());
-        for (n, column) in message.columns.iter().enumerate() {
-            let current = now
-                .get(&*column.name)
-                .filter(|c: &&Current| c.type_id == column.type_id);
-            let catalog_key = current.and_then(|c| c.key_position);
-            let key_position = match message.identity {
-                // The primary key's order where the catalog still has it.
-                ReplicaIdentity::Default if column.is_key => {
-                    Some(catalog_key.unwrap_or(1000 + n as i64))
-                }
-                ReplicaIdentity::Index if column.is_key => Some(n as i64),
-                _ if flagged_key => None,
-                _ => catalog_key,
-            };
+        for column in message.columns {
+            let named = now.get(&*column.name);
+            let current = named.filter(|c: &&Current| c.type_id == column.type_id);
+            let key_position = named.and_then(|c| c.key_position);
             let info: Option<&TypeInfo> = types.get(&column.type_id);
             let ty = CatalogType {
                 oid: info.map_or(0, |t| t.base),
@@ -466,7 +473,7 @@ impl Catalog {
                 settings,
                 column.name.to_string(),
                 &ty,
-                current.is_some_and(|c| c.not_null),
+                named.is_some_and(|c| c.not_null),
                 current.and_then(|c| c.default.as_deref()),
                 key_position,
             );

@@ -72,9 +72,6 @@ pub struct Summary {
 pub(crate) struct Tables {
     by_oid: HashMap<u32, Arc<Table>>,
     estimates: HashMap<u32, u64>,
-    /// The columns of each table's last Relation message, to tell a changed
-    /// definition from one sent again.
-    announced: HashMap<u32, Vec<pg_walstream::RelationColumn>>,
 }
 
 impl Tables {
@@ -86,11 +83,7 @@ impl Tables {
             estimates.insert(t.oid, t.estimated_rows.unwrap_or(0));
             by_oid.insert(t.oid, t.table);
         }
-        Tables {
-            by_oid,
-            estimates,
-            announced: HashMap::new(),
-        }
+        Tables { by_oid, estimates }
     }
 
     fn get(&self, oid: u32) -> Option<&Arc<Table>> {
@@ -103,19 +96,10 @@ impl Tables {
             .find(|t| qualified.split_once('.') == Some((t.schema.as_str(), t.name.as_str())))
     }
 
-    /// Whether `columns` differ from what the table's last Relation message
-    /// said (always, for the first message of a session).
-    fn is_new_definition(&self, oid: u32, columns: &[pg_walstream::RelationColumn]) -> bool {
-        self.announced
-            .get(&oid)
-            .is_none_or(|known| known != columns)
-    }
-
     /// Decodes the table's changes from now on with `table`, the definition
-    /// a Relation message with `columns` gave.
-    fn define(&mut self, table: CatalogTable, columns: Vec<pg_walstream::RelationColumn>) {
+    /// a Relation message gave.
+    fn define(&mut self, table: CatalogTable) {
         warn_unsupported(&table);
-        self.announced.insert(table.oid, columns);
         self.by_oid.insert(table.oid, table.table);
     }
 }

@@ -366,18 +366,14 @@ impl<S: Sink> Streamer<'_, S> {
                 relation_id,
                 namespace,
                 relation_name,
-                replica_identity,
                 columns,
-            } => self.relation(
-                &Relation {
-                    oid: relation_id,
-                    schema: &namespace,
-                    name: &relation_name,
-                    identity: replica_identity,
-                    columns: &columns,
-                },
-                lsn,
-            )?,
+                ..
+            } => self.relation(&Relation {
+                oid: relation_id,
+                schema: &namespace,
+                name: &relation_name,
+                columns: &columns,
+            })?,
             _ => {}
         }
         if self.batch.len() >= self.settings.batch_size {
@@ -389,11 +385,11 @@ impl<S: Sink> Streamer<'_, S> {
     /// A Relation message: the definition the table's changes that follow
     /// were written with, from now on the one they are decoded with (see
     /// [`Catalog::relation`]). PostgreSQL sends one before a table's first
-    /// change in a session and after every change of its definition.
-    fn relation(&mut self, message: &Relation<'_>, lsn: u64) -> Result<()> {
-        if !self.settings.filters.table(message.schema, message.name)
-            || !self.tables.is_new_definition(message.oid, message.columns)
-        {
+    /// change in a session and after every change of its definition or of
+    /// what the catalog says of it (a NOT NULL, a default, a key), so the
+    /// catalog is read at each one, as Debezium reads it.
+    fn relation(&mut self, message: &Relation<'_>) -> Result<()> {
+        if !self.settings.filters.table(message.schema, message.name) {
             return Ok(());
         }
         let settings = self.settings;
@@ -403,11 +399,10 @@ impl<S: Sink> Streamer<'_, S> {
         }) {
             tracing::info!(
                 table = %format!("{}.{}", message.schema, message.name),
-                lsn = %pg_walstream::format_lsn(lsn),
                 "table definition changed: the changes from here on are decoded with it"
             );
         }
-        self.tables.define(table, message.columns.to_vec());
+        self.tables.define(table);
         Ok(())
     }
 
