@@ -27,6 +27,16 @@ pub fn special_name(text: &str) -> Option<&'static str> {
     }
 }
 
+/// `text` without trailing zeros after its decimal point (`1.500` -> `1.5`,
+/// `2.000` -> `2`), as Debezium writes an unconstrained numeric's
+/// VariableScaleDecimal; digits before the point stay (`100` keeps scale 0).
+pub fn trim_fraction(text: &str) -> &str {
+    if !text.contains('.') {
+        return text;
+    }
+    text.trim_end_matches('0').trim_end_matches('.')
+}
+
 /// The unscaled value of decimal `text` as two's complement bytes, with the
 /// scale used: `scale` when given (the text is padded or must fit), else the
 /// text's own number of fraction digits. `None` if `text` is not a plain
@@ -118,6 +128,14 @@ mod tests {
             Some(14)
         );
         assert_eq!(unscaled_bytes("NaN", None), None);
+    }
+
+    #[test]
+    fn unconstrained_numerics_lose_trailing_fraction_zeros() {
+        assert_eq!(trim_fraction("1.500"), "1.5");
+        assert_eq!(trim_fraction("2.000"), "2");
+        assert_eq!(trim_fraction("100"), "100");
+        assert_eq!(trim_fraction("-0.010"), "-0.01");
     }
 
     #[test]

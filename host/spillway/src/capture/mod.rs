@@ -10,7 +10,7 @@
 //!   [`event`]: the events' JSON; [`transaction`]: transaction metadata;
 //! - [`snapshot`]: the initial snapshot, read through the slot's exported
 //!   snapshot so that it meets the stream without gap or overlap; [`state`]:
-//!   the record that it completed;
+//!   the record that it started and completed;
 //! - [`stream`]: streaming, batching and acknowledgement; [`sink`]: where
 //!   events go: [`kinesis`] or standard output.
 //!
@@ -53,7 +53,7 @@ pub use sink::{Sink, StdoutFormat, StdoutSink};
 pub use table::Table;
 
 use catalog::{Catalog, CatalogTable};
-use state::State;
+use state::{Snapshot, State};
 
 use crate::telemetry::health;
 
@@ -217,35 +217,60 @@ async fn run_once<S: Sink, F: Future<Output = ()>>(
     let state = State::new(&settings.state_file);
 
     let slot = wait_for_slot(&mut catalog, &settings.slot).await?;
-    let completed = state.snapshot_completed(&settings.database, &settings.slot)?;
-    let take_snapshot = match settings.snapshot_mode {
-        SnapshotMode::NoData => false,
-        SnapshotMode::Always => true,
-        SnapshotMode::Initial | SnapshotMode::InitialOnly | SnapshotMode::WhenNeeded => {
-            slot.is_none() || !completed
+    let recorded = state.snapshot(&settings.database, &settings.slot)?;
+    let take_snapshot = match (settings.snapshot_mode, slot.is_some(), recorded) {
+        (SnapshotMode::NoData, ..) => false,
+        (SnapshotMode::Always, ..) | (_, false, _) => true,
+        (_, true, Snapshot::Completed) => false,
+        (_, true, Snapshot::Interrupted) => {
+            tracing::warn!(
+                slot = %settings.slot,
+                "the snapshot taken with this slot was interrupted (recorded in {}): dropping \
+                 the slot and snapshotting again",
+                settings.state_file.display()
+            );
+            true
         }
+        (SnapshotMode::WhenNeeded, true, Snapshot::Unknown) => {
+            tracing::warn!(
+                slot = %settings.slot,
+                "{} records no snapshot for this slot: snapshot.mode=when_needed drops it and \
+                 snapshots again",
+                settings.state_file.display()
+            );
+            true
+        }
+        (_, true, Snapshot::Unknown) => bail!(
+            "replication slot '{slot}' exists, but {file} records no snapshot for it: the \
+             state file was lost or moved (it is read relative to the working directory), or \
+             another tool (Debezium) made the slot. Capture will not drop a slot it knows \
+             nothing of, which would lose the changes it holds. Choose one:\n  \
+             - the slot's changes continue what consumers already have (the usual case: a lost \
+             state file, or a switch from Debezium): start once with \
+             debezium.source.snapshot.mode=no_data to stream from the slot, or restore {file};\n  \
+             - snapshot everything again: set debezium.source.snapshot.mode=when_needed (drops \
+             the slot) or always.",
+            slot = settings.slot,
+            file = settings.state_file.display()
+        ),
     };
     if settings.snapshot_mode == SnapshotMode::InitialOnly && !take_snapshot {
         tracing::info!("snapshot.mode=initial_only and the snapshot is complete: nothing to do");
         return Ok((Summary::default(), false));
     }
     if take_snapshot && slot.is_some() {
-        if settings.snapshot_mode != SnapshotMode::Always {
-            tracing::warn!(
-                slot = %settings.slot,
-                "the slot exists but no completed snapshot is recorded for it in {} (a snapshot \
-                 was interrupted, or the slot was made elsewhere): dropping it and snapshotting again",
-                settings.state_file.display()
-            );
-        }
         catalog.drop_slot(&settings.slot)?;
     }
     if take_snapshot || slot.is_none() {
         catalog.check_free_slot()?;
-        state.clear()?;
     }
     if take_snapshot {
+        state.start(&settings.database, &settings.slot)?;
         catalog.estimate_rows(&mut tables);
+    } else if recorded != Snapshot::Completed {
+        // Streamed from without a snapshot (snapshot.mode=no_data): later
+        // starts stream on from it.
+        state.complete(&settings.database, &settings.slot, "")?;
     }
     let tables = Tables::new(tables);
 

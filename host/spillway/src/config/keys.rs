@@ -243,8 +243,11 @@ pub static KEYS: &[Key] = &[
         name: "spillway.capture.state.file",
         default: Some("data/capture-state.json"),
         value: Value::Text,
-        doc: "Where capture records that the snapshot of its slot completed; without this \
-              record a slot left by an interrupted snapshot is dropped and the snapshot redone.",
+        doc: "Where capture records that the snapshot of its slot started and completed \
+              (relative to the working directory): a slot whose snapshot was interrupted is \
+              dropped and the snapshot taken again; a slot this file says nothing of is never \
+              dropped: capture refuses to start and names the choice (snapshot.mode=no_data \
+              streams from it, when_needed snapshots again).",
     },
     Key {
         name: "spillway.capture.batch.size",
