@@ -725,7 +725,7 @@ fn a_lost_state_file_never_drops_the_slot() {
         format!("{text}debezium.source.snapshot.mode=no_data\n"),
     )
     .expect("config");
-    let mut capture = start_capture(&config, &dir, &out);
+    let capture = start_capture(&config, &dir, &out);
     let events = wait_for_records(&out, 3 + 3);
     capture.terminate();
     let ops: Vec<(String, Value)> = events[3..]
