@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use aws_sdk_kinesis::Client;
 use aws_sdk_kinesis::types::ShardIteratorType;
 use serde_json::Value;
-use support::Spillway;
 use support::postgres::Database;
+use support::{Spillway, Wait};
 
 mod support;
 
@@ -71,16 +71,17 @@ async fn read_stream(kinesis: &Client, name: &str) -> Vec<(String, Value)> {
 }
 
 async fn wait_for_stream(kinesis: &Client, name: &str, count: usize) -> Vec<(String, Value)> {
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut wait = Wait::new();
     loop {
         let records = read_stream(kinesis, name).await;
         if records.len() >= count {
             return records;
         }
         assert!(
-            Instant::now() < deadline,
-            "{name} has {} of {count} records",
-            records.len()
+            wait.goes_on(records.len()),
+            "{name} has {} of {count} records ({})",
+            records.len(),
+            wait.why()
         );
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
@@ -350,7 +351,7 @@ async fn kill_9_during_delivery_loses_nothing() {
     writer.join().expect("writer");
     let mut capture = Spillway::start("capture", &config, dir.path(), None);
     capture.wait_for("streaming", 1);
-    let deadline = Instant::now() + Duration::from_secs(90);
+    let mut wait = Wait::new();
     loop {
         let records = read_stream(&kinesis, &stream).await;
         let mut ids: Vec<i64> = records
@@ -363,9 +364,10 @@ async fn kill_9_during_delivery_loses_nothing() {
             break;
         }
         assert!(
-            Instant::now() < deadline,
-            "{} of 2000 ids in Kinesis",
-            ids.len()
+            wait.goes_on(ids.len()),
+            "{} of 2000 ids in Kinesis ({})",
+            ids.len(),
+            wait.why()
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }

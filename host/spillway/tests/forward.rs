@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_eventbridge::types::{SqsParameters, Target};
 use aws_sdk_sqs::types::QueueAttributeName;
-use support::Spillway;
+use support::{Spillway, Wait};
 
 mod support;
 
@@ -297,8 +297,8 @@ async fn a_restart_after_kill_9_resumes_from_the_checkpoint_and_loses_nothing() 
     let left = std::fs::read_to_string(&checkpoint).expect("checkpoint");
     let second = forward(dir.path(), &streams, "spillway.forward.batch.size=5");
     let mut seen = std::collections::BTreeSet::new();
-    let deadline = Instant::now() + Duration::from_secs(90);
-    while seen.len() < total && Instant::now() < deadline {
+    let mut wait = Wait::new();
+    while seen.len() < total && wait.goes_on(seen.len()) {
         for body in receive(&aws, &queue_url, 1).await {
             seen.insert(
                 body["detail"]["payload"]["after"]["id"]

@@ -10,6 +10,57 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+/// A wait that fails when what it waits for stops coming, not after a fixed
+/// time: each step of progress (a count growing) gives it [`Wait::STALL`]
+/// again, so a busy machine makes a test slower, not red. No wait lasts
+/// longer than [`Wait::LONGEST`] in all.
+pub struct Wait {
+    started: Instant,
+    last_progress: Instant,
+    seen: usize,
+}
+
+impl Wait {
+    /// How long a wait may go without progress.
+    pub const STALL: Duration = Duration::from_secs(120);
+    /// The longest a wait may last.
+    pub const LONGEST: Duration = Duration::from_secs(900);
+
+    /// A wait starting now.
+    pub fn new() -> Self {
+        Wait {
+            started: Instant::now(),
+            last_progress: Instant::now(),
+            seen: 0,
+        }
+    }
+
+    /// Whether to go on waiting, `seen` being how much of what is awaited
+    /// came so far.
+    pub fn goes_on(&mut self, seen: usize) -> bool {
+        if seen > self.seen {
+            self.seen = seen;
+            self.last_progress = Instant::now();
+        }
+        self.last_progress.elapsed() < Self::STALL && self.started.elapsed() < Self::LONGEST
+    }
+
+    /// Why the wait ended, for its failure message.
+    pub fn why(&self) -> String {
+        format!(
+            "no progress for {:.0} s, {:.0} s in all",
+            self.last_progress.elapsed().as_secs_f64(),
+            self.started.elapsed().as_secs_f64()
+        )
+    }
+}
+
+impl Default for Wait {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// A running `spillway <command> --config <file>`, its log in a file.
 pub struct Spillway {
     child: Child,
@@ -84,16 +135,22 @@ impl Spillway {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    /// Waits (60 s at most) until the log contains `needle` `count` times.
+    /// Waits until the log contains `needle` `count` times; fails when
+    /// [`Wait`] says the wait stalled.
     pub fn wait_for(&mut self, needle: &str, count: usize) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while self.log().matches(needle).count() < count {
+        let mut wait = Wait::new();
+        loop {
+            let seen = self.log().matches(needle).count();
+            if seen >= count {
+                return;
+            }
             if let Ok(Some(status)) = self.child.try_wait() {
                 panic!("spillway exited ({status}):\n{}", self.log());
             }
             assert!(
-                Instant::now() < deadline,
-                "waited for {count} x {needle:?}:\n{}",
+                wait.goes_on(seen),
+                "waited for {count} x {needle:?}, saw {seen} ({}):\n{}",
+                wait.why(),
                 self.log()
             );
             std::thread::sleep(Duration::from_millis(50));

@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::Spillway;
+use super::{Spillway, Wait};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A fresh database, dropped (with its replication slots) at the end.
 pub struct Database {
@@ -215,18 +215,20 @@ pub fn records(path: &Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
-/// Waits (90 s at most) until `path` holds at least `count` records.
+/// Waits until `path` holds at least `count` records; fails when [`Wait`]
+/// says the wait stalled.
 pub fn wait_for_records(path: &Path, count: usize) -> Vec<serde_json::Value> {
-    let deadline = Instant::now() + Duration::from_secs(90);
+    let mut wait = Wait::new();
     loop {
         let records = records(path);
         if records.len() >= count {
             return records;
         }
         assert!(
-            Instant::now() < deadline,
-            "waited for {count} records, got {}",
-            records.len()
+            wait.goes_on(records.len()),
+            "waited for {count} records, got {} ({})",
+            records.len(),
+            wait.why()
         );
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -263,10 +265,11 @@ pub fn write_rows(db: &str, from: i64, count: i64) -> std::thread::JoinHandle<()
     })
 }
 
-/// Waits (90 s at most) until events `op` of table `t` in `path` carry
-/// every id of `range` (duplicates allowed: delivery is at least once).
+/// Waits until events `op` of table `t` in `path` carry every id of `range`
+/// (duplicates allowed: delivery is at least once); fails when [`Wait`] says
+/// the wait stalled.
 pub fn wait_for_every_id(path: &Path, op: &str, range: std::ops::Range<i64>) {
-    let deadline = Instant::now() + Duration::from_secs(90);
+    let mut wait = Wait::new();
     loop {
         let mut seen = ids(&records(path), "t", op);
         seen.sort_unstable();
@@ -279,10 +282,11 @@ pub fn wait_for_every_id(path: &Path, op: &str, range: std::ops::Range<i64>) {
             return;
         }
         assert!(
-            Instant::now() < deadline,
-            "{} ids never delivered, first {:?}",
+            wait.goes_on(seen.len()),
+            "{} ids never delivered, first {:?} ({})",
             missing.len(),
-            &missing[..missing.len().min(10)]
+            &missing[..missing.len().min(10)],
+            wait.why()
         );
         std::thread::sleep(Duration::from_millis(200));
     }
