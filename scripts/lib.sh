@@ -111,11 +111,12 @@ ensure_plugin_tools() {
 # Where scripts/build-examples puts the example plugins of other languages.
 EXAMPLE_PLUGINS_DIR="$CARGO_TARGET_DIR/wasm-examples"
 
-# The C example's toolchain, in the project (.tools/c), never system-wide:
-# Debian's clang 19, lld and wasi-libc, downloaded at exact versions and
-# unpacked (not installed), and wit-bindgen's C generator and wasm-tools from
-# crates.io at exact versions.
-C_TOOLS="$ROOT/.tools/c"
+# The C example's toolchain, never system-wide: Debian's clang 19, lld and
+# wasi-libc, downloaded at exact versions and unpacked (not installed), and
+# wit-bindgen's C generator and wasm-tools from crates.io at exact versions
+# (compiling those takes minutes). Kept outside the clone, beside the cargo
+# target directory, so that every clone on a machine (CI's) builds it once.
+C_TOOLS="${SPILLWAY_TOOLS_DIR:-$HOME/.cache/spillway/tools}/c"
 C_DEBS=(clang-19=1:19.1.7-3~deb12u1 libclang-common-19-dev=1:19.1.7-3~deb12u1
         libclang-cpp19=1:19.1.7-3~deb12u1 libllvm19=1:19.1.7-3~deb12u1
         lld-19=1:19.1.7-3~deb12u1 libclang-rt-19-dev-wasm32=1:19.1.7-3~deb12u1
