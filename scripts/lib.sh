@@ -12,8 +12,12 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/spillway/target}"
 DEV_PG_PORT="${DEV_PG_PORT:-54329}"
 DEV_MOTO_PORT="${DEV_MOTO_PORT:-54330}"
 
+# Each phase's line says how long the script has run (bash's SECONDS), so a
+# slow phase shows in the output.
 say() {
-    if [ -t 2 ]; then printf '\033[1m==> %s\033[0m\n' "$*" >&2; else printf '==> %s\n' "$*" >&2; fi
+    local text
+    text="$(printf '[%4d s] %s' "$SECONDS" "$*")"
+    if [ -t 2 ]; then printf '\033[1m==> %s\033[0m\n' "$text" >&2; else printf '==> %s\n' "$text" >&2; fi
 }
 
 as_root() {

@@ -60,3 +60,48 @@ impl FailureHandling {
         Ok(None)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> Table {
+        Table::new(
+            "p",
+            "inventory".into(),
+            "orders".into(),
+            Vec::new(),
+            Vec::new(),
+        )
+    }
+
+    #[test]
+    fn fail_names_table_lsn_value_and_the_key_that_skips() {
+        let error = FailureHandling::Fail
+            .apply(
+                Err("inventory.orders.total: cannot read \"x\" as Int32".into()),
+                &table(),
+                0x16_B374_D848,
+            )
+            .expect_err("fails");
+        let text = error.to_string();
+        for part in [
+            "inventory.orders",
+            "16/B374D848",
+            "cannot read \"x\"",
+            "debezium.source.event.processing.failure.handling.mode=warn",
+        ] {
+            assert!(text.contains(part), "{part} missing from: {text}");
+        }
+    }
+
+    #[test]
+    fn warn_and_skip_leave_the_event_out() {
+        for mode in [FailureHandling::Warn, FailureHandling::Skip] {
+            let kept = mode
+                .apply(Err("bad value".into()), &table(), 1)
+                .expect("goes on");
+            assert!(kept.is_none(), "{mode:?} leaves the event out");
+        }
+    }
+}
