@@ -194,9 +194,21 @@ impl Spillway {
         matches!(self.child.try_wait(), Ok(None))
     }
 
-    /// Waits for the process to exit by itself.
+    /// Waits for the process to exit by itself: [`Wait::STALL`] at most
+    /// (its log growing is progress), then it is killed and the test fails
+    /// with its log.
     pub fn exit_status(&mut self) -> ExitStatus {
-        self.child.wait().expect("wait")
+        let mut wait = Wait::new();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            if !wait.goes_on(self.log().len()) {
+                let _ = self.child.kill();
+                panic!("spillway did not exit ({}):\n{}", wait.why(), self.log());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 
