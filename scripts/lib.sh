@@ -47,6 +47,17 @@ ensure_command() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${@:2}" >/dev/null
 }
 
+# ensure_locale NAME: the system locale NAME (de_DE.UTF-8), made from the
+# definitions Debian's `locales` package ships, where missing (the capture
+# test of money under a German lc_monetary needs it).
+ensure_locale() {
+    locale -a 2>/dev/null | grep -qix "$(echo "$1" | sed 's/UTF-8/utf8/')" && return
+    ensure_command localedef locales
+    say "making the $1 locale"
+    local name="${1%%.*}" charset="${1#*.}"
+    as_root localedef -i "$name" -f "$charset" "$1"
+}
+
 ensure_postgres() {
     if [ -z "$(pg_bin)" ] || [ ! -x "$(pg_bin)/initdb" ]; then
         say "installing PostgreSQL (Debian package 'postgresql')"

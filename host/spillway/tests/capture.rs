@@ -822,6 +822,53 @@ fn odd_passwords_connect_and_never_show() {
     psql_as_admin(&format!("DROP ROLE IF EXISTS {ROLE}"));
 }
 
+/// money's text follows the server's `lc_monetary` (`1.234,56 €` in
+/// German): capture reads it as the same number whatever the locale, in the
+/// snapshot and while streaming. (scripts/test makes the de_DE.UTF-8 locale.)
+#[test]
+fn money_reads_the_same_under_any_lc_monetary() {
+    let db = Database::create("capture_money");
+    db.sql("ALTER DATABASE capture_money SET lc_monetary = 'de_DE.UTF-8'");
+    assert_eq!(
+        db.sql("SELECT (-1234567.5)::money").trim(),
+        "-1.234.567,50 €",
+        "the database prints money the German way"
+    );
+    // numeric to money does not depend on the locale; money's input does.
+    db.sql(
+        "CREATE TABLE m (id int PRIMARY KEY, v money);
+         INSERT INTO m VALUES (1, 1234.56::numeric::money), (2, (-0.5)::numeric::money);",
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().join("events.jsonl");
+    let config = db.config(dir.path(), "capture_money", "");
+    let mut capture = start_capture(&config, &dir, &out);
+    wait_for_records(&out, 2);
+    capture.wait_for("streaming", 1);
+    db.sql("INSERT INTO m VALUES (3, 99.99::numeric::money)");
+    let events = wait_for_records(&out, 3);
+    capture.terminate();
+    let values: Vec<(i64, String)> = events
+        .iter()
+        .map(|e| {
+            let after = &e["value"]["payload"]["after"];
+            (
+                after["id"].as_i64().expect("id"),
+                after["v"].as_str().expect("a Decimal").to_owned(),
+            )
+        })
+        .collect();
+    // The unscaled values (cents) 123456, -50 and 9999, as Java's BigInteger bytes.
+    assert_eq!(
+        values,
+        [
+            (1, "AeJA".to_owned()),
+            (2, "zg==".to_owned()),
+            (3, "Jw8=".to_owned()),
+        ]
+    );
+}
+
 /// Runs `sql` in the `postgres` database as the tests' administrator.
 fn psql_as_admin(sql: &str) {
     support::postgres::psql("postgres", sql);

@@ -251,6 +251,15 @@ impl Catalog {
         Ok(())
     }
 
+    /// The decimal separator of money's text output under this session's
+    /// `lc_monetary` (see [`super::decimal::money_separator`]).
+    pub fn money_separator(&mut self) -> Result<char> {
+        let sample = self
+            .value("SELECT (-1234567.5)::money::text")?
+            .context("money's text output is empty")?;
+        Ok(super::decimal::money_separator(&sample))
+    }
+
     /// The tables the filters capture, with their captured columns and keys,
     /// as the catalog describes them now. Refuses tables the user cannot read
     /// and tables whose updates PostgreSQL cannot replicate.

@@ -1,18 +1,46 @@
 //! Decimal text to Kafka Connect's Decimal: the unscaled value as a big-endian
 //! two's complement byte string (Java's `BigInteger.toByteArray`).
 
-/// Removes what money's text output adds to a decimal: a currency sign and
-/// thousands separators (`-$1,234.56` -> `-1234.56`).
-pub fn strip_money(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.bytes().all(|b| {
-        b.is_ascii_digit() || b == b'-' || b == b'.' || b == b'e' || b == b'E' || b == b'+'
-    }) {
-        return text.into();
+/// The decimal separator of money's text output, learned from `sample`,
+/// PostgreSQL's text of `-1234567.5::money` under the session's
+/// `lc_monetary` (`-$1,234,567.50`, `-1.234.567,50 €`, `-1 234 567,50 €`):
+/// the character after its seventh digit, when more digits follow; `.` when
+/// the currency has no fraction digits.
+pub fn money_separator(sample: &str) -> char {
+    let mut digits = 0;
+    let mut chars = sample.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() {
+            digits += 1;
+            if digits == 7 {
+                return match chars.next() {
+                    Some(separator) if chars.peek().is_some_and(char::is_ascii_digit) => separator,
+                    _ => '.',
+                };
+            }
+        }
     }
-    text.chars()
-        .filter(|c| c.is_ascii_digit() || *c == '-' || *c == '.')
-        .collect::<String>()
-        .into()
+    '.'
+}
+
+/// Money's text output as a plain decimal: its digits, `separator` (see
+/// [`money_separator`]) as the decimal point, negative when it has a minus
+/// sign or parentheses; currency signs, thousands separators and spaces
+/// dropped (`-$1,234.56` -> `-1234.56`; `(1.234,56 €)` with `,` -> `-1234.56`).
+/// So a value never depends on the server's `lc_monetary`.
+pub fn money_decimal(text: &str, separator: char) -> String {
+    let mut out = String::with_capacity(text.len());
+    if text.contains(['-', '(']) {
+        out.push('-');
+    }
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            out.push(c);
+        } else if c == separator {
+            out.push('.');
+        }
+    }
+    out
 }
 
 /// The name Debezium writes in `decimal.handling.mode=string` for a numeric's
@@ -139,8 +167,25 @@ mod tests {
     }
 
     #[test]
-    fn money_text_loses_its_sign_and_separators() {
-        assert_eq!(strip_money("-$1,234.56"), "-1234.56");
-        assert_eq!(strip_money("12.5"), "12.5");
+    fn money_reads_the_same_under_every_lc_monetary() {
+        // What PostgreSQL prints for -1234567.5::money under C/en_US, de_DE,
+        // fr_FR and a currency without fraction digits (ja_JP).
+        for (sample, separator) in [
+            ("-$1,234,567.50", '.'),
+            ("-1.234.567,50 €", ','),
+            ("-1 234 567,50 €", ','),
+            ("(1.234.567,50 €)", ','),
+            ("-￥1,234,568", '.'),
+        ] {
+            assert_eq!(money_separator(sample), separator, "{sample}");
+        }
+        assert_eq!(money_decimal("-$1,234.56", '.'), "-1234.56");
+        assert_eq!(money_decimal("$0.00", '.'), "0.00");
+        assert_eq!(money_decimal("1.234,56 €", ','), "1234.56");
+        assert_eq!(money_decimal("(1 234,56 €)", ','), "-1234.56");
+        assert_eq!(
+            money_decimal("-92233720368547758.08", '.'),
+            "-92233720368547758.08"
+        );
     }
 }

@@ -207,6 +207,10 @@ async fn run_once<S: Sink, F: Future<Output = ()>>(
     health::starting("capture");
     let mut catalog = Catalog::connect(settings)?;
     catalog.check_server()?;
+    // Money's text follows the server's lc_monetary: read it as the server writes it.
+    let mut learned = settings.clone();
+    learned.modes.money_separator = catalog.money_separator()?;
+    let settings = &learned;
     let mut tables = catalog.tables(settings)?;
     if tables.is_empty() {
         tracing::warn!(

@@ -222,6 +222,8 @@ impl CaptureSettings {
                     "string" => DecimalHandling::String,
                     _ => DecimalHandling::Precise,
                 },
+                // Learned from the server when capture connects.
+                money_separator: '.',
             },
             failure_handling: match text("debezium.source.event.processing.failure.handling.mode")
                 .to_ascii_lowercase()

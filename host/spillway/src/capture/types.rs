@@ -46,6 +46,9 @@ pub struct Modes {
     pub time: TimePrecision,
     /// `decimal.handling.mode`.
     pub decimal: DecimalHandling,
+    /// The decimal separator of money's text under the server's
+    /// `lc_monetary` (see [`decimal::money_separator`]).
+    pub money_separator: char,
 }
 
 /// What a column holds, as far as its event representation goes.
@@ -71,9 +74,9 @@ pub enum Kind {
         /// The enum's labels, for io.debezium.data.Enum.
         allowed: Option<String>,
     },
-    /// A decimal's text (`decimal.handling.mode=string`): money's without its
-    /// thousands separators and currency sign; NaN and infinities by the names
-    /// Debezium gives them (`NAN`, `POSITIVE_INFINITY`, `NEGATIVE_INFINITY`).
+    /// A decimal's text (`decimal.handling.mode=string`); NaN and infinities
+    /// by the names Debezium gives them (`NAN`, `POSITIVE_INFINITY`,
+    /// `NEGATIVE_INFINITY`).
     PlainDecimalText,
     /// bytea.
     Bytes,
@@ -123,6 +126,15 @@ pub enum Kind {
     Point,
     /// A one-dimensional array of another kind.
     Array(Box<Kind>),
+    /// money: its text, whatever the server's `lc_monetary`, read as a plain
+    /// decimal, then written as `inner` (Decimal, double or text, by
+    /// `decimal.handling.mode`).
+    Money {
+        /// The decimal separator of the server's money text.
+        separator: char,
+        /// How the decimal is written.
+        inner: Box<Kind>,
+    },
 }
 
 /// A column's type as the catalog describes it.
@@ -206,13 +218,16 @@ impl Kind {
                     }
                 }
             },
-            790 => match modes.decimal {
-                DecimalHandling::Double => Kind::Float64,
-                DecimalHandling::String => Kind::PlainDecimalText,
-                DecimalHandling::Precise => Kind::Decimal {
-                    scale: 2,
-                    precision: None,
-                },
+            790 => Kind::Money {
+                separator: modes.money_separator,
+                inner: Box::new(match modes.decimal {
+                    DecimalHandling::Double => Kind::Float64,
+                    DecimalHandling::String => Kind::PlainDecimalText,
+                    DecimalHandling::Precise => Kind::Decimal {
+                        scale: 2,
+                        precision: None,
+                    },
+                }),
             },
             1082 => Kind::Date { connect },
             1083 => match modes.time {
@@ -320,6 +335,7 @@ impl Kind {
                 r#""type":"struct","fields":[{"type":"double","optional":false,"field":"x"},{"type":"double","optional":false,"field":"y"},{"type":"bytes","optional":true,"field":"wkb"},{"type":"int32","optional":true,"field":"srid"}]"#.into(),
                 r#","name":"io.debezium.data.geometry.Point","version":1,"doc":"Geometry (POINT)""#.into(),
             ),
+            Kind::Money { inner, .. } => inner.schema_parts(),
             Kind::Array(inner) => {
                 let (head, tail) = inner.schema_parts();
                 // Debezium declares enum and tsvector elements required,
@@ -370,21 +386,21 @@ impl Kind {
             Kind::Float64 => match special_float(text) {
                 Some(s) => write_str(s, out),
                 None => {
-                    let v: f64 = decimal::strip_money(text).parse().map_err(|_| bad())?;
+                    let v: f64 = text.parse().map_err(|_| bad())?;
                     write_json(&v, out);
                 }
             },
             Kind::Text { .. } => write_str(text, out),
             Kind::PlainDecimalText => match decimal::special_name(text) {
                 Some(name) => write_str(name, out),
-                None => write_str(&decimal::strip_money(text), out),
+                None => write_str(text, out),
             },
             Kind::Bytes => {
                 let hex = text.strip_prefix("\\x").ok_or_else(bad)?;
                 write_base64(&decode_hex(hex).ok_or_else(bad)?, out);
             }
             Kind::Decimal { scale, .. } => {
-                match decimal::unscaled_bytes(&decimal::strip_money(text), Some(*scale)) {
+                match decimal::unscaled_bytes(text, Some(*scale)) {
                     Some((bytes, _)) => write_base64(&bytes, out),
                     // Debezium cannot write NaN or infinities as a Decimal:
                     // it leaves the field null (event.converting.failure.handling.mode=warn).
@@ -453,6 +469,9 @@ impl Kind {
                 write_base64(&wkb, out);
                 out.extend_from_slice(b",\"srid\":null}");
             }
+            Kind::Money { separator, inner } => {
+                inner.write_value(&decimal::money_decimal(text, *separator), out)?
+            }
             Kind::Array(_) if text.starts_with("{{") => {
                 // A multi-dimensional array: Debezium writes one null per
                 // element of the outer dimension, and so does Spillway.
@@ -500,9 +519,12 @@ impl Kind {
             | Kind::MicroDuration => "0",
             Kind::Float32 | Kind::Float64 => "0.0",
             Kind::Array(_) => "[]",
-            Kind::Decimal { .. } | Kind::Bytes | Kind::Bits { .. } => "\"\"",
-            Kind::VariableDecimal => r#"{"scale":0,"value":""}"#,
+            // Zero as Java's BigInteger writes it (one zero byte).
+            Kind::Decimal { .. } => "\"AA==\"",
+            Kind::Bytes | Kind::Bits { .. } => "\"\"",
+            Kind::VariableDecimal => r#"{"scale":0,"value":"AA=="}"#,
             Kind::Point => r#"{"x":0.0,"y":0.0,"wkb":null,"srid":null}"#,
+            Kind::Money { inner, .. } => inner.zero(),
             _ => "\"\"",
         }
     }
@@ -513,6 +535,7 @@ impl Kind {
         match self {
             Kind::Text { .. } | Kind::PlainDecimalText => Some("\"__debezium_unavailable_value\""),
             Kind::Bytes => Some("\"X19kZWJleml1bV91bmF2YWlsYWJsZV92YWx1ZQ==\""),
+            Kind::Money { inner, .. } => inner.unavailable(),
             Kind::Array(inner) if matches!(**inner, Kind::Text { .. }) => {
                 Some("[\"__debezium_unavailable_value\"]")
             }
