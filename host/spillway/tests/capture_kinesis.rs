@@ -267,6 +267,41 @@ async fn a_mapper_plugin_names_streams_and_bad_names_are_refused() {
     assert!(streams.stream_names().iter().all(|s| !s.contains(' ')));
 }
 
+/// A mapper that writes to its standard error and traps is a contained
+/// plugin error, reported with the plugin's name and what it wrote, never a
+/// panic of capture.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mapper_that_writes_to_stderr_and_traps_is_reported_not_a_panic() {
+    let Setup {
+        kinesis: _,
+        db,
+        dir,
+        prefix,
+    } = setup(
+        "capture_mapper_trap",
+        "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)",
+    )
+    .await;
+    let fixture = Path::new(spillway_plugin::builtin::BUILD_DIR)
+        .join("spillway_fixture_misbehave.wasm")
+        .display()
+        .to_string();
+    let config = kinesis_config(
+        &db,
+        dir.path(),
+        &prefix,
+        &format!("spillway.mapper.plugin={fixture}\nspillway.mapper.config.mode=trap"),
+    );
+    let mut capture = Spillway::start("capture", &config, dir.path(), None);
+    assert!(!capture.exit_status().success());
+    let log = capture.log();
+    assert!(!log.contains("panicked"), "capture panicked:\n{log}");
+    assert!(
+        log.contains("spillway_fixture_misbehave") && log.contains("about to fail on purpose"),
+        "the plugin's name and its stderr:\n{log}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_streams_are_created_when_configured() {
     let Setup {

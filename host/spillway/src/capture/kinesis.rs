@@ -154,12 +154,19 @@ impl KinesisSink {
         let name = if table.is_topic() {
             table.topic.clone()
         } else {
-            self.mapper.stream_name(&MapperTable {
+            let mapper = &mut self.mapper;
+            let asked = MapperTable {
                 server: self.server.clone(),
                 database: self.database.clone(),
                 schema: table.schema.clone(),
                 name: table.name.clone(),
-            })?
+            };
+            // A plugin's standard error goes through WASI's blocking streams,
+            // which cannot run on an async runtime's thread (capture's
+            // runtime would panic): the mapper runs on a thread of its own,
+            // once per table (names are cached).
+            std::thread::scope(|scope| scope.spawn(|| mapper.stream_name(&asked)).join())
+                .map_err(|_| anyhow::anyhow!("the mapper plugin's call panicked"))??
         };
         self.ensure_stream(&name).await?;
         tracing::info!(table = %format!("{}.{}", table.schema, table.name), stream = %name, "events go to stream");

@@ -251,6 +251,10 @@ impl Cluster {
             settings: settings.to_owned(),
         };
         cluster.dev_env("start");
+        // A cluster of a test's own outlives the test: a slot an earlier run
+        // left is no one's, and capture would refuse a slot its state file
+        // knows nothing of.
+        cluster.psql("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots");
         cluster
     }
 
