@@ -147,10 +147,16 @@ impl Golden<'_> {
     }
 
     /// Captures the scenario and compares the records, one by one and field
-    /// by field, with Debezium's; returns the differences.
-    fn differences(&self) -> Vec<String> {
+    /// by field, with Debezium's; fails with every difference.
+    fn assert_matches(&self) {
         let run = self.run();
-        compare(&run.expected, &run.actual, &[], &[], &run.log)
+        let found = compare(&run.expected, &run.actual, &[], &[], &run.log);
+        assert!(
+            found.is_empty(),
+            "differences from Debezium ({}):\n{}",
+            self.recording,
+            found.join("\n")
+        );
     }
 
     /// Captures the scenario: Debezium's records and capture's.
@@ -360,13 +366,7 @@ fn events_match_what_debezium_emits() {
             "debezium.source.provide.transaction.metadata=true",
         ),
     ] {
-        let found = golden.differences();
-        assert!(
-            found.is_empty(),
-            "differences from Debezium ({}):\n{}",
-            golden.recording,
-            found.join("\n")
-        );
+        golden.assert_matches();
     }
 }
 
@@ -376,14 +376,7 @@ fn events_match_what_debezium_emits() {
 #[test]
 fn schema_changes_match_what_debezium_emits() {
     for apply in [Apply::Paced, Apply::WhileStopped] {
-        let golden = Golden::ddl(apply);
-        let found = golden.differences();
-        assert!(
-            found.is_empty(),
-            "differences from Debezium ({}):\n{}",
-            golden.recording,
-            found.join("\n")
-        );
+        Golden::ddl(apply).assert_matches();
     }
 }
 

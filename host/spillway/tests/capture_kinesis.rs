@@ -236,15 +236,17 @@ async fn oversized_events_fail_or_go_to_the_dead_letter_stream() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_mapper_plugin_names_streams_and_bad_names_are_refused() {
+/// Runs capture on a one-row table with the misbehaving fixture as its
+/// mapper, in `mode`; capture must fail. Returns the Kinesis client and
+/// capture's log.
+async fn capture_failing_with_fixture_mapper(name: &str, mode: &str) -> (Client, String) {
     let Setup {
         kinesis,
         db,
         dir,
         prefix,
     } = setup(
-        "capture_mapper",
+        name,
         "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)",
     )
     .await;
@@ -256,11 +258,16 @@ async fn a_mapper_plugin_names_streams_and_bad_names_are_refused() {
         &db,
         dir.path(),
         &prefix,
-        &format!("spillway.mapper.plugin={fixture}\nspillway.mapper.config.mode=bad-output"),
+        &format!("spillway.mapper.plugin={fixture}\nspillway.mapper.config.mode={mode}"),
     );
     let mut capture = Spillway::start("capture", &config, dir.path(), None);
-    assert!(!capture.exit_status().success());
-    let log = capture.log();
+    assert!(!capture.exit_status().success(), "capture should fail");
+    (kinesis, capture.log())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mapper_plugin_names_streams_and_bad_names_are_refused() {
+    let (kinesis, log) = capture_failing_with_fixture_mapper("capture_mapper", "bad-output").await;
     assert!(log.contains("is not a Kinesis stream name"), "{log}");
     // The stream was never created by someone else's mistake.
     let streams = kinesis.list_streams().send().await.expect("list");
@@ -272,29 +279,7 @@ async fn a_mapper_plugin_names_streams_and_bad_names_are_refused() {
 /// panic of capture.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mapper_that_writes_to_stderr_and_traps_is_reported_not_a_panic() {
-    let Setup {
-        kinesis: _,
-        db,
-        dir,
-        prefix,
-    } = setup(
-        "capture_mapper_trap",
-        "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)",
-    )
-    .await;
-    let fixture = Path::new(spillway_plugin::builtin::BUILD_DIR)
-        .join("spillway_fixture_misbehave.wasm")
-        .display()
-        .to_string();
-    let config = kinesis_config(
-        &db,
-        dir.path(),
-        &prefix,
-        &format!("spillway.mapper.plugin={fixture}\nspillway.mapper.config.mode=trap"),
-    );
-    let mut capture = Spillway::start("capture", &config, dir.path(), None);
-    assert!(!capture.exit_status().success());
-    let log = capture.log();
+    let (_, log) = capture_failing_with_fixture_mapper("capture_mapper_trap", "trap").await;
     // The guest's own panic message is in its stderr; capture must not panic.
     let host_panics = log
         .lines()
