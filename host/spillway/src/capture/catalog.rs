@@ -368,9 +368,9 @@ impl Catalog {
     }
 
     /// A table as a pgoutput Relation message describes it: the columns,
-    /// their types and modifiers, and the key the changes that follow the
-    /// message were written with, whatever the catalog says now (the table
-    /// may have been altered or dropped since). The catalog adds only what
+    /// their types and modifiers the changes that follow the message were
+    /// written with, whatever the catalog says now (the table may have been
+    /// altered or dropped since). The catalog adds only what
     /// the message lacks, from the table that has the message's name now
     /// (as Debezium looks it up: a table dropped and created again under the
     /// same name is that one) and its column of the same name: whether it is
