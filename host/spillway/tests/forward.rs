@@ -112,6 +112,11 @@ async fn put(aws: &Aws, stream: &str, key: &str, data: &str) -> String {
         .to_owned()
 }
 
+/// A record of a product's creation, in the shape of a Debezium event.
+fn product(id: u64) -> String {
+    format!(r#"{{"payload":{{"op":"c","after":{{"id":{id}}}}}}}"#)
+}
+
 /// Receives, deleting what arrives, until `count` messages arrived (or 60 s);
 /// always at least once, so `count` 0 tells whether anything is there.
 async fn receive(aws: &Aws, queue_url: &str, count: usize) -> Vec<serde_json::Value> {
@@ -272,15 +277,7 @@ async fn a_restart_after_kill_9_resumes_from_the_checkpoint_and_loses_nothing() 
     let aws = aws().await;
     let (streams, queue_url) = topology(&aws, "restart", &["products"]).await;
     let total = 40;
-    for i in 0..total {
-        put(
-            &aws,
-            &streams[0],
-            "k",
-            &format!(r#"{{"payload":{{"op":"c","after":{{"id":{i}}}}}}}"#),
-        )
-        .await;
-    }
+    put_products(&aws, &streams[0], 0..40).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let checkpoint = dir
         .path()
@@ -366,11 +363,11 @@ async fn a_poison_record_is_isolated_by_bisection_and_reported_while_the_rest_fl
         .expect("failure queue");
     let failures_url = failures.queue_url().expect("url").to_owned();
     let mut poison = String::new();
-    for i in 0..9 {
+    for i in 0..9_u32 {
         let data = if i == 4 {
             "this record is not JSON".to_owned()
         } else {
-            format!(r#"{{"payload":{{"op":"c","after":{{"id":{i}}}}}}}"#)
+            product(u64::from(i))
         };
         let sequence = put(&aws, &streams[0], "k", &data).await;
         if i == 4 {
@@ -418,7 +415,7 @@ async fn a_poison_record_is_isolated_by_bisection_and_reported_while_the_rest_fl
 async fn after_a_split_the_parent_is_finished_before_its_children_start() {
     let aws = aws().await;
     let (streams, queue_url) = topology(&aws, "reshard", &["products"]).await;
-    let record = |i: u32| format!(r#"{{"payload":{{"op":"c","after":{{"id":{i}}}}}}}"#);
+    let record = |i: u32| product(u64::from(i));
     for i in 0..3 {
         put(&aws, &streams[0], &format!("k{i}"), &record(i)).await;
     }
@@ -487,7 +484,7 @@ async fn after_a_split_the_parent_is_finished_before_its_children_start() {
 async fn starting_at_latest_skips_what_the_stream_already_holds() {
     let aws = aws().await;
     let (streams, queue_url) = topology(&aws, "latest", &["products"]).await;
-    let record = |i: u32| format!(r#"{{"payload":{{"op":"c","after":{{"id":{i}}}}}}}"#);
+    let record = |i: u32| product(u64::from(i));
     for i in 0..2 {
         put(&aws, &streams[0], "k", &record(i)).await;
     }
@@ -522,7 +519,7 @@ async fn starting_at_latest_skips_what_the_stream_already_holds() {
 async fn starting_at_a_timestamp_skips_what_came_before_it() {
     let aws = aws().await;
     let (streams, queue_url) = topology(&aws, "timestamp", &["products"]).await;
-    let record = |i: u32| format!(r#"{{"payload":{{"op":"c","after":{{"id":{i}}}}}}}"#);
+    let record = |i: u32| product(u64::from(i));
     for i in 0..2 {
         put(&aws, &streams[0], "k", &record(i)).await;
     }
@@ -546,4 +543,118 @@ async fn starting_at_a_timestamp_skips_what_came_before_it() {
     let log = forward.terminate();
     assert_eq!(distinct_ids(&bodies), [10, 11], "{log}");
     assert_eq!(bodies.len(), 2, "{log}");
+}
+
+/// Deletes `stream` and creates it again, empty, under its name (as an
+/// emulator restarted and provisioned again does, or an operator on AWS).
+async fn recreate(aws: &Aws, stream: &str) {
+    aws.kinesis
+        .delete_stream()
+        .stream_name(stream)
+        .send()
+        .await
+        .expect("delete stream");
+    aws.kinesis
+        .create_stream()
+        .stream_name(stream)
+        .shard_count(1)
+        .send()
+        .await
+        .expect("create stream");
+}
+
+/// Puts records `ids` as creations of products with those ids.
+async fn put_products(aws: &Aws, stream: &str, ids: std::ops::Range<u64>) -> String {
+    let mut last = String::new();
+    for i in ids {
+        last = put(aws, stream, "k", &product(i)).await;
+    }
+    last
+}
+
+/// Receives until the ids of `expected` arrived, or progress stops.
+async fn receive_ids(aws: &Aws, queue_url: &str, expected: usize) -> Vec<u64> {
+    let mut ids = Vec::new();
+    let mut wait = Wait::new();
+    while ids.len() < expected && wait.goes_on(ids.len()) {
+        for body in receive(aws, queue_url, 1).await {
+            ids.push(
+                body["detail"]["payload"]["after"]["id"]
+                    .as_u64()
+                    .expect("id"),
+            );
+        }
+    }
+    ids.sort_unstable();
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn checkpoints_of_a_deleted_and_recreated_stream_never_skip_its_records() {
+    let aws = aws().await;
+    let (streams, queue_url) = topology(&aws, "recreated", &["products"]).await;
+    let stream = &streams[0];
+    let dir = tempfile::tempdir().expect("tempdir");
+    let checkpoint = dir
+        .path()
+        .join("checkpoints")
+        .join(stream)
+        .join("shardId-000000000000");
+
+    // A first run forwards 20 records and checkpoints the last.
+    let last = put_products(&aws, stream, 0..20).await;
+    let first = forward(dir.path(), &streams, "");
+    assert_eq!(
+        receive_ids(&aws, &queue_url, 20).await,
+        (0..20).collect::<Vec<_>>()
+    );
+    let mut wait = Wait::new();
+    while std::fs::read_to_string(&checkpoint).ok().as_deref() != Some(last.as_str()) {
+        assert!(wait.goes_on(0), "no checkpoint at {last}:\n{}", first.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    first.terminate();
+
+    // The stream is deleted and created again while forward is stopped, and
+    // gets 5 new records, with sequence numbers below the old checkpoint.
+    recreate(&aws, stream).await;
+    put_products(&aws, stream, 100..105).await;
+
+    // Told to fail, forward refuses to start and says how to go on.
+    let mut refused = forward(
+        dir.path(),
+        &streams,
+        "spillway.forward.replaced.stream.handling.mode=fail",
+    );
+    assert!(!refused.exit_status().success(), "{}", refused.log());
+    let log = refused.log();
+    assert!(log.contains("was deleted and created again"), "{log}");
+    assert!(log.contains("handling.mode=restart"), "{log}");
+    assert_eq!(
+        receive(&aws, &queue_url, 0).await,
+        Vec::<serde_json::Value>::new()
+    );
+
+    // By default the old checkpoints are set aside with a warning, and every
+    // record of the new stream is forwarded, even when a shard without a
+    // checkpoint would start at LATEST.
+    let second = forward(
+        dir.path(),
+        &streams,
+        "spillway.forward.starting.position=LATEST",
+    );
+    let ids = receive_ids(&aws, &queue_url, 5).await;
+    let log = second.terminate();
+    assert_eq!(ids, (100..105).collect::<Vec<_>>(), "{log}");
+    assert!(
+        log.lines()
+            .any(|l| l.contains("WARN") && l.contains("was deleted and created again")),
+        "{log}"
+    );
+    let aside: Vec<_> = std::fs::read_dir(dir.path().join("checkpoints"))
+        .expect("checkpoint dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(&format!("{stream}.replaced-")))
+        .collect();
+    assert_eq!(aside.len(), 1, "{aside:?}");
 }

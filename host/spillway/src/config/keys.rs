@@ -221,6 +221,14 @@ pub static KEYS: &[Key] = &[
         doc: "Where each shard's checkpoint is kept (a file per shard, replaced atomically).",
     },
     Key {
+        name: "spillway.forward.replaced.stream.handling.mode",
+        default: Some("restart"),
+        value: Value::OneOf(&["restart", "fail"]),
+        doc: "What checkpoints taken on a stream since deleted and created again under its name \
+              lead to: `restart` sets them aside and reads the new stream from its oldest record; \
+              `fail` refuses to start.",
+    },
+    Key {
         name: "spillway.forward.retry.attempts",
         default: Some("-1"),
         value: Value::Number,

@@ -15,6 +15,13 @@
 //! a poison record, and records given up on are described in an on-failure SQS
 //! queue (`on_failure`) before they are skipped.
 //!
+//! Checkpoints belong to the stream they were taken on (`checkpoint`): a
+//! stream deleted and created again under its name is found at start (and
+//! when reading fails), and its old checkpoints are set aside with a warning
+//! and a metric, or the stage refuses to start
+//! (`spillway.forward.replaced.stream.handling.mode`); they are never applied
+//! to the new stream, whose records they would skip.
+//!
 //! Resharding is followed: shards are listed again regularly (every ten poll
 //! intervals) and whenever one finishes; a shard closed by a split or merge is
 //! finished once its checkpoint reaches its last sequence number (or Kinesis
@@ -42,9 +49,9 @@ use crate::backoff::Backoff;
 use crate::telemetry::health;
 use crate::telemetry::metrics::{self as names, Tally};
 
-pub use checkpoint::Checkpoints;
+pub use checkpoint::{Checkpoints, StreamIdentity};
 pub use publish::PublishError;
-pub use settings::{ForwardSettings, StartingPosition};
+pub use settings::{ForwardSettings, ReplacedStream, StartingPosition};
 
 /// What one run of the stage did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -85,6 +92,9 @@ struct Stage {
     kinesis: aws_sdk_kinesis::Client,
     eventbridge: aws_sdk_eventbridge::Client,
     checkpoints: Checkpoints,
+    /// Streams re-created since their checkpoints were taken: their shards
+    /// start at the oldest record, whatever the starting position.
+    replaced: HashSet<String>,
     on_failure: Option<on_failure::Destination>,
     /// The last sequence number of each closed shard, as last listed.
     endings: std::sync::Mutex<HashMap<(String, String), String>>,
@@ -116,8 +126,16 @@ pub async fn run(
         }
         None => None,
     };
+    let checkpoints = Checkpoints::new(&settings.checkpoint_dir);
+    let mut replaced = HashSet::new();
+    for stream in &settings.streams {
+        if check_stream(&kinesis, &checkpoints, stream, settings.replaced_stream).await? {
+            replaced.insert(stream.clone());
+        }
+    }
     let stage = Arc::new(Stage {
-        checkpoints: Checkpoints::new(&settings.checkpoint_dir),
+        checkpoints,
+        replaced,
         on_failure,
         endings: std::sync::Mutex::default(),
         settings,
@@ -234,6 +252,83 @@ impl Shards {
     }
 }
 
+/// Which stream `stream` names now (DescribeStreamSummary).
+async fn identify(kinesis: &aws_sdk_kinesis::Client, stream: &str) -> Result<StreamIdentity> {
+    let out = kinesis
+        .describe_stream_summary()
+        .stream_name(stream)
+        .send()
+        .await
+        .map_err(|e| {
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_not_found_exception())
+            {
+                anyhow::anyhow!(
+                    "Kinesis stream '{stream}' does not exist: create it (`spillway provision`), \
+                     or fix spillway.forward.streams"
+                )
+            } else {
+                anyhow::anyhow!("{}", aws_sdk_kinesis::error::DisplayErrorContext(e))
+                    .context(format!("cannot describe Kinesis stream '{stream}'"))
+            }
+        })?;
+    let summary = out
+        .stream_description_summary()
+        .with_context(|| format!("Kinesis described stream '{stream}' without a summary"))?;
+    let created = summary.stream_creation_timestamp();
+    Ok(StreamIdentity {
+        arn: summary.stream_arn().to_owned(),
+        created_ms: created
+            .to_millis()
+            .unwrap_or(created.secs().saturating_mul(1000)),
+    })
+}
+
+/// Checks that the checkpoints of `stream` were taken on the stream of that
+/// name today. Returns whether it was replaced (deleted and created again)
+/// and its old checkpoints set aside, per `mode`; errors when `mode` is
+/// [`ReplacedStream::Fail`] and it was.
+async fn check_stream(
+    kinesis: &aws_sdk_kinesis::Client,
+    checkpoints: &Checkpoints,
+    stream: &str,
+    mode: ReplacedStream,
+) -> Result<bool> {
+    let current = identify(kinesis, stream).await?;
+    let verdict = checkpoints
+        .verify(stream, &current)
+        .with_context(|| format!("cannot read the checkpoints of {stream}"))?;
+    let checkpoint::Verdict::Replaced { taken_on } = verdict else {
+        return Ok(false);
+    };
+    metrics::counter!(names::FORWARD_REPLACED_STREAMS, "stream" => stream.to_owned()).increment(1);
+    let what = format!(
+        "Kinesis stream '{stream}' was deleted and created again since its checkpoints were \
+         taken (they belong to the stream created at {} ms since the epoch; this one was created \
+         at {} ms), so they say nothing about its records",
+        taken_on.created_ms, current.created_ms
+    );
+    if mode == ReplacedStream::Fail {
+        anyhow::bail!(
+            "{what}. Either move {} away to read the new stream from \
+             spillway.forward.starting.position, or set \
+             spillway.forward.replaced.stream.handling.mode=restart to read it from its oldest \
+             record",
+            checkpoints.stream_dir(stream).display()
+        );
+    }
+    let aside = checkpoints
+        .set_aside(stream, &taken_on, &current)
+        .with_context(|| format!("cannot set the checkpoints of {stream} aside"))?;
+    tracing::warn!(
+        stream,
+        "{what}: they are kept in {} and the new stream is read from its oldest record \
+         (TRIM_HORIZON)",
+        aside.display()
+    );
+    Ok(true)
+}
+
 /// A shard as ListShards describes it.
 #[derive(Debug, Clone)]
 struct Shard {
@@ -317,6 +412,18 @@ async fn forward_shard(
             Err(e) => {
                 tracing::warn!(stream, shard = id, "reading failed: {e:#}; retrying");
                 backoff.wait(&stop).await;
+                // A stream deleted and created again while it was read must
+                // not be read on from a checkpoint of the old one.
+                if let Ok(current) = identify(&stage.kinesis, stream).await
+                    && let checkpoint::Verdict::Replaced { .. } =
+                        stage.checkpoints.verify(stream, &current)?
+                {
+                    anyhow::bail!(
+                        "Kinesis stream '{stream}' was deleted and created again while it was \
+                         forwarded; start forward again to apply \
+                         spillway.forward.replaced.stream.handling.mode"
+                    );
+                }
                 // A failed or expired iterator is replaced, from the checkpoint.
                 iterator = Some(self::iterator(stage, stream, id).await.unwrap_or(current));
                 continue;
@@ -482,21 +589,21 @@ async fn iterator(stage: &Stage, stream: &str, shard: &str) -> Result<String> {
         .checkpoints
         .load(stream, shard)
         .with_context(|| format!("cannot read the checkpoint of {stream}/{shard}"))?;
+    let position = if stage.replaced.contains(stream) {
+        StartingPosition::TrimHorizon
+    } else {
+        stage.settings.starting_position
+    };
     match &checkpoint {
         Some(sequence) => tracing::info!(stream, shard, "resuming after checkpoint {sequence}"),
-        None => tracing::info!(
-            stream,
-            shard,
-            "no checkpoint: starting at {:?}",
-            stage.settings.starting_position
-        ),
+        None => tracing::info!(stream, shard, "no checkpoint: starting at {position:?}"),
     }
     let request = stage
         .kinesis
         .get_shard_iterator()
         .stream_name(stream)
         .shard_id(shard);
-    let request = match (checkpoint, stage.settings.starting_position) {
+    let request = match (checkpoint, position) {
         (Some(sequence), _) => request
             .shard_iterator_type(ShardIteratorType::AfterSequenceNumber)
             .starting_sequence_number(sequence),

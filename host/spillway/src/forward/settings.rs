@@ -16,6 +16,17 @@ pub enum StartingPosition {
     AtTimestamp(i64),
 }
 
+/// What to do with checkpoints taken on a stream that has since been deleted
+/// and created again under its name (`spillway.forward.replaced.stream.handling.mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplacedStream {
+    /// Set the old checkpoints aside and read the new stream from its oldest
+    /// record, whatever the starting position: nothing it holds is skipped.
+    Restart,
+    /// Refuse to start, saying what happened and the two ways on.
+    Fail,
+}
+
 /// How the forward stage reads, batches and retries.
 #[derive(Debug, Clone)]
 pub struct ForwardSettings {
@@ -31,6 +42,8 @@ pub struct ForwardSettings {
     pub poll_interval: Duration,
     /// Where shard checkpoints are kept.
     pub checkpoint_dir: PathBuf,
+    /// What checkpoints taken on a since re-created stream lead to.
+    pub replaced_stream: ReplacedStream,
     /// Attempts at a batch (transform and publish) before giving up; `None`
     /// retries forever, as the reference's event-source mapping did.
     pub retry_attempts: Option<u32>,
@@ -93,6 +106,10 @@ impl ForwardSettings {
                     .get("spillway.forward.checkpoint.dir")
                     .unwrap_or("data/checkpoints"),
             ),
+            replaced_stream: match config.get("spillway.forward.replaced.stream.handling.mode") {
+                Some(mode) if mode.trim().eq_ignore_ascii_case("fail") => ReplacedStream::Fail,
+                _ => ReplacedStream::Restart,
+            },
             retry_attempts: u32::try_from(attempts).ok().filter(|a| *a > 0),
             bisect: config
                 .get("spillway.forward.bisect.on.error")

@@ -32,6 +32,8 @@ pub const FORWARDED: &str = "spillway_forwarded_events_total";
 pub const FORWARD_LAG_SECONDS: &str = "spillway_forward_lag_seconds";
 /// Batches forward gave up on after `spillway.forward.retry.attempts`.
 pub const FORWARD_GIVEN_UP: &str = "spillway_forward_given_up_batches_total";
+/// Streams found deleted and re-created since their checkpoints were taken, per `stream`.
+pub const FORWARD_REPLACED_STREAMS: &str = "spillway_forward_replaced_streams_total";
 /// Messages consume received.
 pub const CONSUME_RECEIVED: &str = "spillway_consume_received_messages_total";
 /// Messages consume settled, per `outcome`: ack, retry, reject, failed
@@ -80,6 +82,10 @@ pub fn install() -> anyhow::Result<PrometheusHandle> {
     describe_counter!(
         FORWARD_GIVEN_UP,
         "Batches given up on after spillway.forward.retry.attempts."
+    );
+    describe_counter!(
+        FORWARD_REPLACED_STREAMS,
+        "Streams whose checkpoints were taken on a stream since deleted and created again."
     );
     describe_counter!(CONSUME_RECEIVED, "Messages received from SQS.");
     describe_counter!(CONSUMED, "Messages consume settled, per outcome.");
