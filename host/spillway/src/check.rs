@@ -133,6 +133,13 @@ pub async fn run(path: &Path) -> Report {
     let Some(config) = config else {
         return report;
     };
+    for notice in config.notices() {
+        report.findings.push(if notice.warning {
+            Finding::warning("configuration", &notice.text)
+        } else {
+            Finding::ok("configuration", &notice.text)
+        });
+    }
     let (finding, stages) = Finding::of(
         "spillway.run.stages",
         Stage::from_config(&config),

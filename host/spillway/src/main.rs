@@ -1,6 +1,6 @@
 //! The `spillway` binary: parses the command line, sets up logging, runs a command.
 
-use std::io::IsTerminal;
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -9,6 +9,7 @@ use spillway::cli::{Cli, Command, PluginCommand};
 use spillway::config::Config;
 use spillway::plugins;
 use spillway::stages::{self, Stage};
+use spillway::telemetry::logging;
 use spillway::{aws, check, plugin_test};
 use spillway_plugin::{Code, Runtime};
 
@@ -20,15 +21,6 @@ use spillway_plugin::{Code, Runtime};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,pg_walstream=warn")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_target(false)
-        .init();
     match run(Cli::parse()) {
         Ok(code) => code,
         Err(error) => {
@@ -38,23 +30,32 @@ fn main() -> ExitCode {
     }
 }
 
+/// Loads the configuration at `path` and sets the log up from it (or, when
+/// it cannot be loaded, with the defaults, to report why).
+fn load(path: &Path) -> Result<Config> {
+    let config = Config::load(path);
+    logging::init(config.as_ref().ok());
+    Ok(config?)
+}
+
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Run { config } => {
-            let config = Config::load(&config)?;
+            let config = load(&config)?;
             let stages = Stage::from_config(&config)?;
             stages::run(config, &stages)?;
         }
-        Command::Capture { config } => stages::run(Config::load(&config)?, &[Stage::Capture])?,
-        Command::Forward { config } => stages::run(Config::load(&config)?, &[Stage::Forward])?,
-        Command::Consume { config } => stages::run(Config::load(&config)?, &[Stage::Consume])?,
+        Command::Capture { config } => stages::run(load(&config)?, &[Stage::Capture])?,
+        Command::Forward { config } => stages::run(load(&config)?, &[Stage::Forward])?,
+        Command::Consume { config } => stages::run(load(&config)?, &[Stage::Consume])?,
         Command::Provision { config } => tokio::runtime::Runtime::new()?.block_on(async {
-            let config = Config::load(&config)?;
+            let config = load(&config)?;
             let aws = aws::sdk_config(&config).await;
             spillway::provision::run(&config, &aws, &mut std::io::stdout().lock()).await?;
             anyhow::Ok(())
         })?,
         Command::Check { config } => {
+            logging::init(None);
             let report = tokio::runtime::Runtime::new()?.block_on(check::run(&config));
             print!("{report}");
             if !report.passed() {
@@ -68,8 +69,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             config,
         }) => {
             let config = match config {
-                Some(path) => Config::load(&path)?,
-                None => Config::default(),
+                Some(path) => load(&path)?,
+                None => {
+                    logging::init(None);
+                    Config::default()
+                }
             };
             let mut spec = plugins::spec(&config, kind)?;
             spec.code = match plugin.as_str() {

@@ -48,11 +48,29 @@ impl fmt::Display for Stage {
 }
 
 impl Stage {
-    /// The stages `spillway run` runs (`spillway.run.stages`).
+    /// The stages `spillway run` runs: `spillway.run.stages`, else those the
+    /// configuration sets up (capture for `debezium.source.*` keys, forward
+    /// for `spillway.forward.*` or `spillway.transformer.*`, consume for
+    /// `spillway.consumer.*`), so a Debezium Server file is a capture.
     pub fn from_config(config: &Config) -> Result<Vec<Stage>, ConfigError> {
         let key = "spillway.run.stages";
+        let names = match config.list(key) {
+            names if !names.is_empty() => names,
+            _ => [
+                ("capture", &["debezium.source."][..]),
+                (
+                    "forward",
+                    &["spillway.forward.", "spillway.transformer."][..],
+                ),
+                ("consume", &["spillway.consumer."][..]),
+            ]
+            .into_iter()
+            .filter(|(_, prefixes)| prefixes.iter().any(|p| !config.under(p).is_empty()))
+            .map(|(stage, _)| stage.to_owned())
+            .collect(),
+        };
         let mut stages = Vec::new();
-        for name in config.list(key) {
+        for name in names {
             let stage = match name.to_ascii_lowercase().as_str() {
                 "capture" => Stage::Capture,
                 "forward" => Stage::Forward,
@@ -72,7 +90,9 @@ impl Stage {
         if stages.is_empty() {
             return Err(ConfigError::Missing {
                 key: key.to_owned(),
-                hint: "the stages to run, such as capture,forward,consume".to_owned(),
+                hint: "the stages to run, such as capture,forward,consume (no debezium.source.*, \
+                       spillway.forward.* or spillway.consumer.* key says which)"
+                    .to_owned(),
             });
         }
         Ok(stages)
@@ -86,11 +106,9 @@ pub fn run(config: Config, stages: &[Stage]) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let (stop, stopped) = watch::channel(false);
-        if let Some(address) = config.get("spillway.http.address").map(str::trim)
-            && !address.is_empty()
-        {
+        if let Some(address) = telemetry::server::address(&config) {
             let metrics = telemetry::metrics::install()?;
-            telemetry::server::start(address, metrics, until(stopped.clone())).await?;
+            telemetry::server::start(&address, metrics, until(stopped.clone())).await?;
         }
         let mut tasks = tokio::task::JoinSet::new();
         for &stage in stages {

@@ -1,7 +1,9 @@
 //! The Debezium Server keys Spillway reads, so that an `application.properties`
 //! written for Debezium Server works unchanged: the PostgreSQL connector's
 //! keys (`debezium.source.*`) with Debezium's names, meanings and defaults, the
-//! sink keys (`debezium.sink.*`), and the offset keys, accepted for migration.
+//! sink keys (`debezium.sink.*`) and the event format keys (`debezium.format.*`).
+//! The Debezium keys Spillway accepts without reading are in
+//! [`super::families`].
 //!
 //! Defaults are Debezium's (3.x), except `plugin.name`: Debezium defaults to
 //! `decoderbufs`, a server extension Spillway does not speak; Spillway reads
@@ -100,6 +102,12 @@ pub static KEYS: &[Key] = &[
         None,
         TEXT,
         "The client certificate's private key file.",
+    ),
+    key(
+        "debezium.source.database.sslpassword",
+        None,
+        TEXT,
+        "The password of the client certificate's private key, passed with it.",
     ),
     key(
         "debezium.source.topic.prefix",
@@ -231,17 +239,43 @@ pub static KEYS: &[Key] = &[
          truncates are skipped by default, as in Debezium.",
     ),
     key(
-        "debezium.source.offset.storage.file.filename",
-        None,
-        TEXT,
-        "Accepted for migration, no effect: Spillway's offset is the replication slot's \
-         confirmed position, acknowledged only once the sink has stored the events.",
+        "debezium.source.slot.drop.on.stop",
+        Some("false"),
+        FLAG,
+        "Whether capture drops its replication slot when it stops cleanly (SIGTERM, Ctrl-C), \
+         as Debezium does; for tests and demos: the next start takes a new snapshot.",
     ),
     key(
-        "debezium.source.offset.flush.interval.ms",
-        None,
-        NUMBER,
-        "Accepted for migration, no effect (see offset.storage.file.filename).",
+        "debezium.format.key",
+        Some("json"),
+        Value::Json,
+        "The format of event keys: `json`, the only one Spillway writes.",
+    ),
+    key(
+        "debezium.format.value",
+        Some("json"),
+        Value::Json,
+        "The format of event values: `json`, the only one Spillway writes.",
+    ),
+    key(
+        "debezium.format.header",
+        Some("json"),
+        Value::Json,
+        "The format of event headers: `json` (Spillway's sinks write no headers).",
+    ),
+    key(
+        "debezium.format.key.schemas.enable",
+        Some("true"),
+        FLAG,
+        "Whether an event's key carries its schema (`{\"schema\":...,\"payload\":...}`, \
+         Debezium's JSON converter's default) or is the payload alone.",
+    ),
+    key(
+        "debezium.format.value.schemas.enable",
+        Some("true"),
+        FLAG,
+        "Whether an event's value carries its schema (`{\"schema\":...,\"payload\":...}`) \
+         or is the payload alone (`{\"before\":...,\"after\":...,\"op\":...}`).",
     ),
     key(
         "debezium.sink.type",

@@ -36,6 +36,9 @@ pub enum Value {
     OneOf(&'static [&'static str]),
     /// A comma-separated list of regular expressions.
     Regexes,
+    /// An event format of Debezium Server (`debezium.format.*`): `json`, the
+    /// only one Spillway writes.
+    Json,
 }
 
 impl Value {
@@ -56,6 +59,11 @@ impl Value {
         let value = value.trim();
         match self {
             Value::Text => Ok(()),
+            Value::Json if value.eq_ignore_ascii_case("json") => Ok(()),
+            Value::Json => Err(format!(
+                "Spillway writes JSON events only (Debezium Server's `json` format); \
+                 '{value}' is not supported: remove the key, or set it to json"
+            )),
             Value::Number => value
                 .parse::<i64>()
                 .map(drop)
@@ -349,10 +357,12 @@ pub static KEYS: &[Key] = &[
     },
     Key {
         name: "spillway.run.stages",
-        default: Some("capture,forward,consume"),
+        default: None,
         value: Value::Text,
-        doc: "The stages `spillway run` runs in one process, comma-separated: any of capture, \
-              forward and consume.",
+        doc: "The stages `spillway run` and `spillway check` run, comma-separated: any of \
+              capture, forward and consume. Default: the stages the configuration sets up \
+              (capture for debezium.source.* keys, forward for spillway.forward.* or \
+              spillway.transformer.*, consume for spillway.consumer.*).",
     },
     Key {
         name: "spillway.http.address",
@@ -360,6 +370,38 @@ pub static KEYS: &[Key] = &[
         value: Value::Text,
         doc: "Where the process serves `/health/live`, `/health/ready` and `/metrics` \
               (Prometheus), as `host:port` (`0.0.0.0:9090` in a container). Default: no endpoint.",
+    },
+    Key {
+        name: "quarkus.log.level",
+        default: Some("INFO"),
+        value: Value::OneOf(&[
+            "OFF", "FATAL", "SEVERE", "ERROR", "WARN", "WARNING", "INFO", "CONFIG", "DEBUG",
+            "FINE", "FINER", "TRACE", "FINEST", "ALL",
+        ]),
+        doc: "Debezium Server's log level, honoured: the least severe level logged (RUST_LOG, \
+              when set, wins).",
+    },
+    Key {
+        name: "quarkus.log.console.json",
+        default: Some("false"),
+        value: Value::Flag,
+        doc: "Whether log lines are JSON objects (one per line), as Debezium Server's \
+              quarkus-logging-json writes them.",
+    },
+    Key {
+        name: "quarkus.http.port",
+        default: None,
+        value: Value::Number,
+        doc: "Debezium Server's HTTP port, honoured when spillway.http.address is not set: \
+              health (also at Debezium Server's /q/health, /q/health/live, /q/health/ready) \
+              and metrics are served on quarkus.http.host:quarkus.http.port.",
+    },
+    Key {
+        name: "quarkus.http.host",
+        default: Some("0.0.0.0"),
+        value: Value::Text,
+        doc: "With quarkus.http.port: the address to listen on (Quarkus' default in \
+              production, 0.0.0.0).",
     },
     Key {
         name: "spillway.plugins.cache.dir",
@@ -385,6 +427,12 @@ pub static PREFIXES: &[Prefix] = &[
     Prefix {
         prefix: "spillway.consumer.config.",
         doc: "The consumer plugin's own settings.",
+    },
+    Prefix {
+        prefix: "quarkus.log.category.",
+        doc: "Debezium Server's per-category log levels: `quarkus.log.category.\"<category>\".level`. \
+              A category of Debezium's (`io.debezium` and below) sets the level of Spillway's own \
+              log lines; other categories name Java packages and have no effect.",
     },
 ];
 
@@ -431,28 +479,51 @@ impl fmt::Display for Origin {
     }
 }
 
-/// Accepts a key Spillway reads; otherwise says which valid key is closest.
-pub(super) fn check(key: &str, origin: &Origin) -> Result<(), UnknownKey> {
-    let known = find(key).is_some()
+/// Whether Spillway reads `key`: a key of the tables, or one under a prefix.
+pub fn is_read(key: &str) -> bool {
+    find(key).is_some()
         || PREFIXES
             .iter()
-            .any(|p| key.len() > p.prefix.len() && key.starts_with(p.prefix));
-    if known {
-        return Ok(());
-    }
-    Err(UnknownKey {
+            .any(|p| key.len() > p.prefix.len() && key.starts_with(p.prefix))
+}
+
+/// A key Spillway does not read, with the valid key closest to it.
+pub(super) fn unknown(key: &str, origin: &Origin) -> UnknownKey {
+    UnknownKey {
         key: key.to_owned(),
         origin: origin.clone(),
         suggestion: closest(key),
-    })
+    }
+}
+
+/// The family of a key, for suggestions: its first two parts
+/// (`debezium.source.`, `spillway.forward.`), three for a sink's keys
+/// (`debezium.sink.kinesis.`).
+fn family(key: &str) -> &str {
+    let parts = if key.starts_with("debezium.sink.") {
+        3
+    } else {
+        2
+    };
+    match key.match_indices('.').nth(parts - 1) {
+        Some((end, _)) => &key[..=end],
+        None => key,
+    }
 }
 
 /// The valid key nearest to `key` by edit distance, if it is near enough to be
 /// a typo (at most a third of the key's length, and at most 4 edits). A family
 /// is compared by its prefix, and suggested with the rest of the key kept.
+/// When the key's family is one Spillway knows, only keys of that family are
+/// suggested (a sink's key is never "corrected" to another sink's).
 fn closest(key: &str) -> Option<String> {
     let limit = (key.len() / 3).min(4);
-    let fixed = all().map(|k| (strsim::damerau_levenshtein(key, k.name), k.name.to_owned()));
+    let own = family(key);
+    let known_family =
+        all().any(|k| family(k.name) == own) || PREFIXES.iter().any(|p| p.prefix.starts_with(own));
+    let fixed = all()
+        .filter(|k| !known_family || family(k.name) == own)
+        .map(|k| (strsim::damerau_levenshtein(key, k.name), k.name.to_owned()));
     let families = PREFIXES.iter().filter_map(|family| {
         let dots = family.prefix.matches('.').count();
         let split = key.match_indices('.').nth(dots.checked_sub(1)?)?.0 + 1;

@@ -7,16 +7,30 @@
 //!   nobody reads is an error that names the closest valid key.
 //! - [`debezium`]: the Debezium Server keys (source, sink, offsets) with
 //!   Debezium's defaults.
+//! - [`families`]: the Debezium Server keys Spillway does not read, by family:
+//!   accepted without effect (logged), deprecated names read as their new
+//!   ones, or refused with the reason.
 //! - `environment`: Debezium Server's override rule (`debezium.source.database.port`
 //!   is overridden by `DEBEZIUM_SOURCE_DATABASE_PORT`).
+//! - [`expand`]: `${NAME}` and `${NAME:default}` in values, as MicroProfile
+//!   Config expands them.
+//!
+//! - [`reference`]: the Debezium tables of docs/CONFIGURATION.md, rendered
+//!   from the above.
+//!
+//! Loading lists every problem at once (unknown keys, refused families,
+//! unset `${...}` names, invalid values), each with its line or variable.
 
 pub mod debezium;
+pub mod expand;
+pub mod families;
 pub mod keys;
+pub mod reference;
 
 mod environment;
 mod properties;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// A configuration problem, with what to do about it.
@@ -40,12 +54,10 @@ pub enum ConfigError {
         /// What is wrong.
         message: String,
     },
-    /// Keys that Spillway does not read.
-    #[error("{}", unknown_keys_message(.0))]
-    UnknownKeys(Vec<keys::UnknownKey>),
-    /// Values Spillway cannot use.
-    #[error("{}", invalid_values_message(.0))]
-    InvalidValues(Vec<String>),
+    /// Keys Spillway does not read or refuses, and values it cannot use:
+    /// each with where it was set and how to fix it.
+    #[error("{}", problems_message(.0))]
+    Problems(Vec<String>),
     /// A key a command needs is not set.
     #[error("configuration key '{key}' is not set: {hint}")]
     Missing {
@@ -66,23 +78,39 @@ pub enum ConfigError {
     },
 }
 
-fn unknown_keys_message(unknown: &[keys::UnknownKey]) -> String {
-    let lines: Vec<String> = unknown.iter().map(|u| format!("  - {u}")).collect();
+fn problems_message(problems: &[String]) -> String {
+    let lines: Vec<String> = problems.iter().map(|p| format!("  - {p}")).collect();
     format!(
-        "the configuration has {} key(s) that Spillway does not read (an unread key is \
-         usually a typo that would silently change behaviour):\n{}",
-        unknown.len(),
+        "the configuration has {} problem(s):\n{}",
+        problems.len(),
         lines.join("\n")
     )
 }
 
-fn invalid_values_message(problems: &[String]) -> String {
-    let lines: Vec<String> = problems.iter().map(|p| format!("  - {p}")).collect();
-    format!(
-        "the configuration has {} invalid value(s):\n{}",
-        problems.len(),
-        lines.join("\n")
-    )
+/// Something about the configuration worth a log line at start: a key
+/// accepted without effect, a deprecated name read as its new one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// Whether it is logged as a warning (else as information).
+    pub warning: bool,
+    /// What to say.
+    pub text: String,
+}
+
+impl Notice {
+    fn info(text: String) -> Self {
+        Notice {
+            warning: false,
+            text,
+        }
+    }
+
+    fn warning(text: String) -> Self {
+        Notice {
+            warning: true,
+            text,
+        }
+    }
 }
 
 /// Where a value came from, for error messages.
@@ -103,6 +131,7 @@ pub enum Origin {
 #[derive(Debug, Clone, Default)]
 pub struct Config {
     values: BTreeMap<String, (String, Origin)>,
+    notices: Vec<Notice>,
 }
 
 impl Config {
@@ -114,32 +143,40 @@ impl Config {
     }
 
     /// A configuration from explicit entries and environment (for tests).
+    /// Every problem is reported at once.
     pub fn build(
         file: Vec<(String, String, usize)>,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self, ConfigError> {
+        let env: BTreeMap<String, String> = env.into_iter().collect();
         let mut values: BTreeMap<String, (String, Origin)> = file
             .into_iter()
             .map(|(key, value, line)| (key, (value, Origin::File { line })))
             .collect();
-        environment::apply(&mut values, env);
-        let unknown: Vec<keys::UnknownKey> = values
-            .iter()
-            .filter_map(|(key, (_, origin))| keys::check(key, origin).err())
-            .collect();
-        if !unknown.is_empty() {
-            return Err(ConfigError::UnknownKeys(unknown));
+        let mut notices = Vec::new();
+        environment::apply(&mut values, &env, &mut notices);
+        let (mut problems, unexpanded) = expand_values(&mut values, &env);
+        problems.extend(sort_keys(&mut values, &mut notices));
+        for (key, old, new) in families::RENAMED_VALUES {
+            if let Some((value, origin)) = values.get_mut(*key)
+                && value.trim().eq_ignore_ascii_case(old)
+            {
+                notices.push(Notice::info(format!(
+                    "'{key}' = '{old}' ({origin}) is Debezium's old name of '{new}'; read as '{new}'"
+                )));
+                *value = (*new).to_owned();
+            }
         }
-        let mut problems: Vec<String> = values
-            .iter()
-            .filter_map(|(key, (value, origin))| {
-                let reason = keys::find(key)?.value.check(value).err()?;
-                Some(format!("'{key}' = '{value}' ({origin}): {reason}"))
-            })
-            .collect();
+        problems.extend(values.iter().filter_map(|(key, (value, origin))| {
+            if unexpanded.contains(key) {
+                return None;
+            }
+            let reason = keys::find(key)?.value.check(value).err()?;
+            Some(format!("'{key}' = '{value}' ({origin}): {reason}"))
+        }));
         problems.extend(debezium::check_together(|key| values.contains_key(key)));
         if !problems.is_empty() {
-            return Err(ConfigError::InvalidValues(problems));
+            return Err(ConfigError::Problems(problems));
         }
         // A choice of words is read as the table spells it, so `Stdout`
         // means what `stdout` does everywhere.
@@ -148,7 +185,12 @@ impl Config {
                 *value = word.to_owned();
             }
         }
-        Ok(Self { values })
+        Ok(Self { values, notices })
+    }
+
+    /// What loading found worth a log line (keys without effect, old names).
+    pub fn notices(&self) -> &[Notice] {
+        &self.notices
     }
 
     /// The value of `key`, or its documented default.
@@ -191,6 +233,84 @@ impl Config {
             .map(|(key, (value, _))| (key[prefix.len()..].to_owned(), value.clone()))
             .collect()
     }
+}
+
+/// Expands `${...}` in every value; returns the problems, and the keys whose
+/// value could not be expanded (their value is not checked further).
+fn expand_values(
+    values: &mut BTreeMap<String, (String, Origin)>,
+    env: &BTreeMap<String, String>,
+) -> (Vec<String>, BTreeSet<String>) {
+    let raw: BTreeMap<String, String> = values
+        .iter()
+        .map(|(key, (value, _))| (key.clone(), value.clone()))
+        .collect();
+    let mut problems = Vec::new();
+    let mut unexpanded = BTreeSet::new();
+    for (key, (value, origin)) in values.iter_mut() {
+        match expand::expand(value, &raw, env) {
+            Ok(expanded) => *value = expanded,
+            Err(reason) => {
+                problems.push(format!("'{key}' ({origin}): {reason}"));
+                unexpanded.insert(key.clone());
+            }
+        }
+    }
+    (problems, unexpanded)
+}
+
+/// Sorts the keys Spillway does not read: a family without effect is
+/// dropped with a notice, an old name moves to its new one, a refused family
+/// or an unknown key is a problem (returned). Keys of a Debezium Server sink
+/// Spillway does not have are left to the problem `debezium.sink.type` is.
+fn sort_keys(
+    values: &mut BTreeMap<String, (String, Origin)>,
+    notices: &mut Vec<Notice>,
+) -> Vec<String> {
+    let other_sink = values
+        .get("debezium.sink.type")
+        .map(|(sink, _)| format!("debezium.sink.{}.", sink.trim().to_ascii_lowercase()));
+    let mut problems = Vec::new();
+    let unread: Vec<String> = values
+        .keys()
+        .filter(|key| !keys::is_read(key))
+        .cloned()
+        .collect();
+    for key in unread {
+        let Some((value, origin)) = values.remove(&key) else {
+            continue;
+        };
+        if other_sink
+            .as_ref()
+            .is_some_and(|sink| key.starts_with(sink))
+        {
+            continue;
+        }
+        match families::find(&key).map(|f| f.treatment) {
+            Some(families::Treatment::NoEffect(why)) => {
+                notices.push(Notice::info(format!(
+                    "'{key}' ({origin}) has no effect: {why}"
+                )));
+            }
+            Some(families::Treatment::Renamed(new)) if values.contains_key(new) => {
+                notices.push(Notice::warning(format!(
+                    "'{key}' ({origin}) has no effect: it is Debezium's old name of '{new}', \
+                     which is set too and wins, as in Debezium"
+                )));
+            }
+            Some(families::Treatment::Renamed(new)) => {
+                notices.push(Notice::info(format!(
+                    "'{key}' ({origin}) is Debezium's old name of '{new}'; read as '{new}'"
+                )));
+                values.insert(new.to_owned(), (value, origin));
+            }
+            Some(families::Treatment::Refused(why)) => {
+                problems.push(format!("'{key}' ({origin}): {why}"));
+            }
+            None => problems.push(keys::unknown(&key, &origin).to_string()),
+        }
+    }
+    problems
 }
 
 #[cfg(test)]
@@ -258,7 +378,7 @@ mod tests {
         )
         .unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("5 invalid value(s)"), "{text}");
+        assert!(text.contains("5 problem(s)"), "{text}");
         assert!(text.contains("'debezium.source.snapshot.mode' = 'sometimes' (line 1): expected one of: initial, no_data"), "{text}");
         assert!(text.contains("expected true or false"), "{text}");
         assert!(
@@ -296,12 +416,100 @@ mod tests {
     }
 
     #[test]
-    fn a_debezium_key_spillway_does_not_read_yet_says_so() {
-        let err =
-            Config::build(file(&[("debezium.source.poll.interval.ms", "5")]), []).unwrap_err();
+    fn a_debezium_key_that_would_change_events_is_refused_with_why() {
+        let err = Config::build(
+            file(&[("debezium.source.message.key.columns", "inventory.t:id")]),
+            [],
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("not supported yet"), "{err}");
+    }
+
+    #[test]
+    fn every_problem_is_listed_at_once_keys_and_values_together() {
+        let err = Config::build(
+            file(&[
+                ("debezium.source.database.hostnme", "db"),
+                ("debezium.source.database.port", "${PG_PORT}"),
+                ("debezium.source.snapshot.mode", "sometimes"),
+                ("debezium.transforms", "unwrap"),
+                ("debezium.format.value", "avro"),
+            ]),
+            [],
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("5 problem(s)"), "{text}");
         assert!(
-            err.to_string().contains("Spillway does not support"),
-            "{err}"
+            text.contains("did you mean 'debezium.source.database.hostname'"),
+            "{text}"
+        );
+        assert!(text.contains("'${PG_PORT}' names neither"), "{text}");
+        assert!(text.contains("expected one of: initial"), "{text}");
+        assert!(text.contains("transforms (SMTs)"), "{text}");
+        assert!(text.contains("'avro' is not supported"), "{text}");
+    }
+
+    #[test]
+    fn keys_without_effect_and_old_names_are_accepted_and_said() {
+        let config = Config::build(
+            file(&[
+                (
+                    "debezium.source.offset.storage.file.filename",
+                    "data/offsets.dat",
+                ),
+                (
+                    "debezium.source.database.history.file.filename",
+                    "data/history.dat",
+                ),
+                ("debezium.source.database.server.name", "legacy"),
+                ("debezium.source.table.whitelist", "inventory.products"),
+                ("debezium.source.snapshot.mode", "never"),
+                ("quarkus.log.console.json", "false"),
+                ("quarkus.banner.enabled", "false"),
+            ]),
+            [],
+        )
+        .expect("valid");
+        assert_eq!(config.get("debezium.source.topic.prefix"), Some("legacy"));
+        assert_eq!(
+            config.get("debezium.source.table.include.list"),
+            Some("inventory.products")
+        );
+        assert_eq!(config.get("debezium.source.snapshot.mode"), Some("no_data"));
+        let said: Vec<&str> = config.notices().iter().map(|n| n.text.as_str()).collect();
+        assert_eq!(said.len(), 6, "{said:#?}");
+        assert!(
+            said.iter()
+                .any(|n| n.contains("'quarkus.banner.enabled' (line 7) has no effect"))
+        );
+        assert!(
+            said.iter()
+                .any(|n| n.contains("read as 'debezium.source.topic.prefix'"))
+        );
+    }
+
+    #[test]
+    fn a_debezium_variable_that_names_no_key_is_refused_like_a_key() {
+        let err = Config::build(
+            file(&[]),
+            [
+                ("DEBEZIUM_TRANSFORMS".to_owned(), "outbox".to_owned()),
+                (
+                    "DEBEZIUM_SOURCE_DATABASE_HOSTNAM".to_owned(),
+                    "db".to_owned(),
+                ),
+            ],
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("'debezium.transforms' (environment variable DEBEZIUM_TRANSFORMS)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("did you mean 'debezium.source.database.hostname'"),
+            "{text}"
         );
     }
 
