@@ -632,6 +632,14 @@ impl Catalog {
         Ok(())
     }
 
+    /// Runs `statement` (the user's `heartbeat.action.query`), its result unread.
+    pub fn execute(&mut self, statement: &str) -> Result<()> {
+        self.connection
+            .exec(statement)
+            .with_context(|| format!("cannot run '{statement}'"))?;
+        Ok(())
+    }
+
     /// Drops the slot (left by an interrupted snapshot).
     pub fn drop_slot(&mut self, name: &str) -> Result<()> {
         self.connection

@@ -1,5 +1,7 @@
-//! Change events in Debezium's JSON (schemas enabled): the key and value of
-//! every read, create, update, delete, truncate and tombstone.
+//! Change events in Debezium's JSON: the key and value of every read,
+//! create, update, delete, truncate and tombstone, each with its schema
+//! (`{"schema":...,"payload":...}`, Debezium's JSON converter's default) or
+//! without ([`Schemas`]).
 
 use std::io::Write as _;
 use std::sync::Arc;
@@ -10,6 +12,77 @@ use pg_walstream::{ColumnValue, RowData};
 use super::table::{Cell, Table};
 use super::transaction::Block;
 use super::types::write_str;
+use crate::config::{Config, ConfigError};
+
+/// Whether keys and values carry their schema, as Debezium's JSON
+/// converter's `schemas.enable` (Debezium Server's
+/// `debezium.format.key.schemas.enable` and
+/// `debezium.format.value.schemas.enable`, both `true` by default). Without
+/// it an event is its payload alone: the value
+/// `{"before":...,"after":...,"source":...,"op":...}`, the key `{"id":1}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Schemas {
+    /// Keys carry their schema.
+    pub key: bool,
+    /// Values carry their schema.
+    pub value: bool,
+}
+
+impl Default for Schemas {
+    fn default() -> Self {
+        Schemas {
+            key: true,
+            value: true,
+        }
+    }
+}
+
+impl Schemas {
+    /// Reads the two `debezium.format.*.schemas.enable` keys.
+    pub fn from_config(config: &Config) -> Result<Self, ConfigError> {
+        let flag = |key: &str| {
+            !config
+                .get(key)
+                .is_some_and(|v| v.eq_ignore_ascii_case("false"))
+        };
+        Ok(Schemas {
+            key: flag("debezium.format.key.schemas.enable"),
+            value: flag("debezium.format.value.schemas.enable"),
+        })
+    }
+}
+
+/// Starts a key or value: `{"schema":<schema>,"payload":` when it carries
+/// its schema, nothing otherwise; [`close`] ends it.
+pub fn open(with_schema: bool, schema: &str, out: &mut Vec<u8>) {
+    if with_schema {
+        out.extend_from_slice(br#"{"schema":"#);
+        out.extend_from_slice(schema.as_bytes());
+        out.extend_from_slice(br#","payload":"#);
+    }
+}
+
+/// Ends what [`open`] started.
+pub fn close(with_schema: bool, out: &mut Vec<u8>) {
+    if with_schema {
+        out.push(b'}');
+    }
+}
+
+/// The payload of a key written with `with_schema` (the whole key without).
+pub fn key_payload(key: &[u8], with_schema: bool) -> &[u8] {
+    const START: &[u8] = br#","payload":"#;
+    if !with_schema {
+        return key;
+    }
+    // The schema holds no `,"payload":` (its field names are values of
+    // "field"), so the first is the envelope's.
+    key.windows(START.len())
+        .position(|w| w == START)
+        .map_or(key, |at| {
+            &key[at + START.len()..key.len().saturating_sub(1)]
+        })
+}
 
 /// The operation an event records (`op`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +146,8 @@ pub struct Encoder {
     server: String,
     /// `source.db`.
     database: String,
+    /// Whether keys and values carry their schema.
+    schemas: Schemas,
 }
 
 /// `source.version`: Spillway's, so a consumer can tell who wrote the event.
@@ -80,10 +155,11 @@ pub const VERSION: &str = concat!("spillway-", env!("CARGO_PKG_VERSION"));
 
 impl Encoder {
     /// An encoder for events of `database`, named `server` (topic.prefix).
-    pub fn new(server: &str, database: &str) -> Self {
+    pub fn new(server: &str, database: &str, schemas: Schemas) -> Self {
         Encoder {
             server: server.to_owned(),
             database: database.to_owned(),
+            schemas,
         }
     }
 
@@ -100,9 +176,8 @@ impl Encoder {
     ) -> Result<Record, String> {
         table.events.increment(1);
         let mut value = Vec::with_capacity(table.envelope_schema.len() + 512);
-        value.extend_from_slice(br#"{"schema":"#);
-        value.extend_from_slice(table.envelope_schema.as_bytes());
-        value.extend_from_slice(br#","payload":{"before":"#);
+        open(self.schemas.value, &table.envelope_schema, &mut value);
+        value.extend_from_slice(br#"{"before":"#);
         match before {
             Some(cells) => table.write_row(cells, false, &mut value)?,
             None => value.extend_from_slice(b"null"),
@@ -113,6 +188,7 @@ impl Encoder {
             None => value.extend_from_slice(b"null"),
         }
         self.write_tail(table, op, position, &mut value);
+        close(self.schemas.value, &mut value);
         let key_cells = after.or(before);
         let key = match key_cells {
             Some(cells) if op != Op::Truncate => self.key(table, cells)?,
@@ -140,11 +216,9 @@ impl Encoder {
             return Ok(None);
         }
         let mut key = Vec::with_capacity(table.key_schema.len() + 64);
-        key.extend_from_slice(br#"{"schema":"#);
-        key.extend_from_slice(table.key_schema.as_bytes());
-        key.extend_from_slice(br#","payload":"#);
+        open(self.schemas.key, &table.key_schema, &mut key);
         table.write_key(cells, &mut key)?;
-        key.push(b'}');
+        close(self.schemas.key, &mut key);
         Ok(Some(key))
     }
 
@@ -190,7 +264,7 @@ impl Encoder {
         }
         let _ = write!(
             out,
-            r#","op":"{}","ts_ms":{},"ts_us":{},"ts_ns":{now}}}}}"#,
+            r#","op":"{}","ts_ms":{},"ts_us":{},"ts_ns":{now}}}"#,
             op.code(),
             now / 1_000_000,
             now / 1000

@@ -29,7 +29,7 @@ use aws_sdk_kinesis::types::PutRecordsRequestEntry;
 use sha2::{Digest, Sha256};
 use spillway_plugin::mapper::{MapperWorker, Table as MapperTable};
 
-use super::event::Record;
+use super::event::{self, Record, Schemas};
 use super::sink::Sink;
 use super::table::Table;
 use crate::backoff::Backoff;
@@ -64,6 +64,8 @@ pub struct KinesisSettings {
     pub auto_create: bool,
     /// The policy for records over 1 MiB.
     pub oversize: Oversize,
+    /// Whether event keys carry their schema (the partition key is the payload).
+    pub key_schemas: bool,
 }
 
 impl KinesisSettings {
@@ -105,6 +107,7 @@ impl KinesisSettings {
                 .get("spillway.kinesis.auto.create.streams")
                 .is_some_and(|v| v.eq_ignore_ascii_case("true")),
             oversize,
+            key_schemas: Schemas::from_config(config)?.key,
         })
     }
 }
@@ -219,7 +222,7 @@ impl KinesisSink {
     /// The record for `record`, or what the oversize policy says to do.
     fn entry(&self, record: &Record, value: &[u8]) -> Result<Option<(Entry, bool)>> {
         let partition_key = match &record.key {
-            Some(key) => partition_key(key),
+            Some(key) => partition_key(key, self.settings.key_schemas),
             None => self.settings.null_key.clone(),
         };
         let size = value.len() + partition_key.len();
@@ -298,13 +301,12 @@ impl Sink for KinesisSink {
     }
 }
 
-/// The partition key of an event key `{"schema":...,"payload":{...}}`: its
-/// payload, or `sha256:<hex>` of it when longer than Kinesis allows.
-fn partition_key(key: &[u8]) -> String {
-    let text = String::from_utf8_lossy(key);
-    let payload = text
-        .find(",\"payload\":")
-        .map_or(&*text, |at| &text[at + 11..text.len().saturating_sub(1)]);
+/// The partition key of an event key (`{"schema":...,"payload":{...}}`, or
+/// the payload alone without `with_schema`): its payload, or `sha256:<hex>`
+/// of it when longer than Kinesis allows.
+fn partition_key(key: &[u8], with_schema: bool) -> String {
+    let text = String::from_utf8_lossy(event::key_payload(key, with_schema));
+    let payload = &*text;
     if payload.len() <= MAX_PARTITION_KEY_BYTES {
         return payload.to_owned();
     }
@@ -449,13 +451,18 @@ mod tests {
     #[test]
     fn long_keys_are_hashed_within_the_limit() {
         let short = br#"{"schema":{"type":"struct"},"payload":{"id":101}}"#;
-        assert_eq!(partition_key(short), r#"{"id":101}"#);
+        assert_eq!(partition_key(short, true), r#"{"id":101}"#);
+        assert_eq!(partition_key(br#"{"id":101}"#, false), r#"{"id":101}"#);
         let long = format!(
             r#"{{"schema":{{}},"payload":{{"id":"{}"}}}}"#,
             "x".repeat(300)
         );
-        let hashed = partition_key(long.as_bytes());
+        let hashed = partition_key(long.as_bytes(), true);
         assert!(hashed.starts_with("sha256:") && hashed.len() <= MAX_PARTITION_KEY_BYTES);
-        assert_eq!(hashed, partition_key(long.as_bytes()), "deterministic");
+        assert_eq!(
+            hashed,
+            partition_key(long.as_bytes(), true),
+            "deterministic"
+        );
     }
 }

@@ -8,6 +8,7 @@
 //! - [`types`], [`decimal`], [`temporal`]: PostgreSQL values as Debezium
 //!   represents them; [`table`]: a table's columns, key and schemas;
 //!   [`event`]: the events' JSON; [`transaction`]: transaction metadata;
+//!   [`heartbeat`]: Debezium's heartbeat records;
 //! - [`snapshot`]: the initial snapshot, read through the slot's exported
 //!   snapshot so that it meets the stream without gap or overlap; [`state`]:
 //!   the record that it started and completed;
@@ -23,6 +24,7 @@ mod catalog;
 mod decimal;
 mod event;
 mod failure;
+mod heartbeat;
 mod kinesis;
 mod preflight;
 mod settings;
@@ -169,10 +171,42 @@ pub async fn run<S: Sink>(
         let (round, server_gone) = run_once(&settings, sink, &mut shutdown).await?;
         summary.snapshot_rows += round.snapshot_rows;
         summary.streamed_events += round.streamed_events;
-        if !server_gone || !wait_for_server(&settings, &mut shutdown).await {
+        if !server_gone {
+            if settings.drop_slot_on_stop {
+                drop_slot_on_stop(&settings).await?;
+            }
+            return Ok(summary);
+        }
+        if !wait_for_server(&settings, &mut shutdown).await {
             return Ok(summary);
         }
     }
+}
+
+/// `slot.drop.on.stop=true`: drops the slot once the replication connection
+/// has let go of it (Debezium's `PostgresConnectorTask` does the same on a
+/// clean stop). The next start then takes a new snapshot.
+async fn drop_slot_on_stop(settings: &CaptureSettings) -> Result<()> {
+    let mut catalog = Catalog::connect(settings)?;
+    for _ in 0..50 {
+        match catalog.slot(&settings.slot)? {
+            None => return Ok(()),
+            Some(slot) if slot.active_pid.is_none() => {
+                catalog.drop_slot(&settings.slot)?;
+                tracing::info!(
+                    slot = %settings.slot,
+                    "dropped the replication slot (debezium.source.slot.drop.on.stop=true)"
+                );
+                return Ok(());
+            }
+            Some(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+    bail!(
+        "cannot drop replication slot '{}' on stop (slot.drop.on.stop=true): it is still in \
+         use 10 s after capture let go of it; drop it with pg_drop_replication_slot",
+        settings.slot
+    )
 }
 
 /// Waits until PostgreSQL takes connections again; `false` if `shutdown`
@@ -297,7 +331,7 @@ async fn run_once<S: Sink, F: Future<Output = ()>>(
         .await
         .context("cannot open the replication connection")?;
 
-    let encoder = event::Encoder::new(&settings.prefix, &settings.database);
+    let encoder = event::Encoder::new(&settings.prefix, &settings.database, settings.schemas);
     let mut summary = Summary::default();
     let stream = if take_snapshot {
         let (stream, rows, consistent_point) =

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use regex::{Regex, RegexBuilder};
 
+use super::event::Schemas;
 use super::failure::FailureHandling;
 use super::types::{DecimalHandling, Modes, TimePrecision};
 use crate::config::{Config, ConfigError};
@@ -110,6 +111,16 @@ pub struct CaptureSettings {
     pub progress_interval: Duration,
     /// How often, while idle, a logical message moves the slot forward.
     pub heartbeat_interval: Duration,
+    /// Whether keys and values carry their schema (`debezium.format.*.schemas.enable`).
+    pub schemas: Schemas,
+    /// How often Debezium heartbeat records are written (`heartbeat.interval.ms`; zero: never).
+    pub heartbeat_records: Duration,
+    /// The first part of the heartbeat topic's name (`topic.heartbeat.prefix`).
+    pub heartbeat_topic_prefix: String,
+    /// A statement run at each heartbeat record (`heartbeat.action.query`).
+    pub heartbeat_action_query: Option<String>,
+    /// Whether the slot is dropped when capture stops cleanly (`slot.drop.on.stop`).
+    pub drop_slot_on_stop: bool,
 }
 
 impl CaptureSettings {
@@ -168,7 +179,7 @@ impl CaptureSettings {
             password: text("debezium.source.database.password"),
             database: required("debezium.source.database.dbname", "the database to capture")?,
             sslmode: text("debezium.source.database.sslmode").to_ascii_lowercase(),
-            tls_files: ["sslrootcert", "sslcert", "sslkey"]
+            tls_files: ["sslrootcert", "sslcert", "sslkey", "sslpassword"]
                 .into_iter()
                 .filter_map(|keyword| {
                     let path = text(&format!("debezium.source.database.{keyword}"));
@@ -242,6 +253,18 @@ impl CaptureSettings {
             heartbeat_interval: Duration::from_millis(
                 number("spillway.capture.heartbeat.interval.ms")?.max(100),
             ),
+            schemas: Schemas::from_config(config)?,
+            heartbeat_records: Duration::from_millis(number(
+                "debezium.source.heartbeat.interval.ms",
+            )?),
+            heartbeat_topic_prefix: text("debezium.source.topic.heartbeat.prefix"),
+            heartbeat_action_query: config
+                .get("debezium.source.heartbeat.action.query")
+                .map(str::trim)
+                .filter(|q| !q.is_empty())
+                .map(str::to_owned),
+            drop_slot_on_stop: text("debezium.source.slot.drop.on.stop")
+                .eq_ignore_ascii_case("true"),
         })
     }
 

@@ -36,6 +36,7 @@ use pg_walstream::{
 use super::Tables;
 use super::catalog::{Catalog, Relation};
 use super::event::{Encoder, Op, Position, Record, cells};
+use super::heartbeat::Heartbeats;
 use super::settings::CaptureSettings;
 use super::sink::Sink;
 use super::table::{Cell, Table};
@@ -87,6 +88,8 @@ struct Streamer<'a, S: Sink> {
     lag_seconds: metrics::Gauge,
     /// Transaction metadata, when `provide.transaction.metadata` is on.
     tracker: Option<Tracker>,
+    /// Debezium heartbeat records, when `heartbeat.interval.ms` is set.
+    heartbeats: Option<Heartbeats>,
     sink: &'a mut S,
     batch: Vec<Record>,
     oldest: Option<Instant>,
@@ -128,7 +131,13 @@ pub async fn run<S: Sink, F: Future<Output = ()>>(
         lag_seconds: metrics::gauge!(names::CAPTURE_LAG_SECONDS),
         tracker: settings
             .transaction_metadata
-            .then(|| Tracker::new(&settings.prefix)),
+            .then(|| Tracker::new(&settings.prefix, settings.schemas)),
+        heartbeats: Heartbeats::new(
+            settings.heartbeat_records,
+            &settings.heartbeat_topic_prefix,
+            &settings.prefix,
+            settings.schemas,
+        ),
         sink,
         batch: Vec::with_capacity(settings.batch_size),
         oldest: None,
@@ -174,6 +183,7 @@ pub async fn run<S: Sink, F: Future<Output = ()>>(
             Ok(Some(Err(e))) => return Err(e).context("replication failed"),
             Ok(Some(Ok(event))) => streamer.handle(event, &events).await?,
         }
+        streamer.beat();
     }
     streamer.flush(&events).await?;
     if streamer.server_stopping {
@@ -264,6 +274,22 @@ impl<S: Sink> Streamer<'_, S> {
                 tracing::warn!("heartbeat failed, will try again: {e:#}");
             }
             self.catalog = None;
+        }
+    }
+
+    /// Adds a Debezium heartbeat record to the batch when one is due, and
+    /// runs `heartbeat.action.query` with it; a failing query is logged.
+    fn beat(&mut self) {
+        let Some(record) = self.heartbeats.as_mut().and_then(Heartbeats::due) else {
+            return;
+        };
+        self.push(record);
+        if let Some(query) = &self.settings.heartbeat_action_query {
+            let query = query.clone();
+            if let Err(e) = self.catalog().and_then(|c| c.execute(&query)) {
+                tracing::warn!("heartbeat.action.query failed, capture goes on: {e:#}");
+                self.catalog = None;
+            }
         }
     }
 

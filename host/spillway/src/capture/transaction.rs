@@ -10,7 +10,7 @@
 use std::io::Write as _;
 use std::sync::Arc;
 
-use super::event::Record;
+use super::event::{self, Record, Schemas};
 use super::table::Table;
 use super::types::write_str;
 
@@ -50,16 +50,19 @@ pub struct Tracker {
     events: u64,
     /// Events per table (`schema.table`), in order of first appearance.
     collections: Vec<(String, u64)>,
+    /// Whether keys and values carry their schema.
+    schemas: Schemas,
 }
 
 impl Tracker {
     /// A tracker writing to `<prefix>.transaction`.
-    pub fn new(prefix: &str) -> Self {
+    pub fn new(prefix: &str, schemas: Schemas) -> Self {
         Tracker {
             topic: Arc::new(Table::topic(&format!("{prefix}.transaction"))),
             begun: false,
             events: 0,
             collections: Vec::new(),
+            schemas,
         }
     }
 
@@ -121,11 +124,13 @@ impl Tracker {
 
     fn event(&self, status: &str, xid: u32, lsn: u64, ts_ms: i64, end: Option<&[u8]>) -> Record {
         let id = format!("{xid}:{lsn}");
-        let key = format!(r#"{{"schema":{KEY_SCHEMA},"payload":{{"id":"{id}"}}}}"#).into_bytes();
-        let mut value = format!(
-            r#"{{"schema":{VALUE_SCHEMA},"payload":{{"status":"{status}","id":"{id}","event_count":"#
-        )
-        .into_bytes();
+        let mut key = Vec::new();
+        event::open(self.schemas.key, KEY_SCHEMA, &mut key);
+        let _ = write!(key, r#"{{"id":"{id}"}}"#);
+        event::close(self.schemas.key, &mut key);
+        let mut value = Vec::new();
+        event::open(self.schemas.value, VALUE_SCHEMA, &mut value);
+        let _ = write!(value, r#"{{"status":"{status}","id":"{id}","event_count":"#);
         match end {
             Some(collections) => {
                 let _ = write!(value, r#"{},"data_collections":"#, self.events);
@@ -133,7 +138,8 @@ impl Tracker {
             }
             None => value.extend_from_slice(br#"null,"data_collections":null"#),
         }
-        let _ = write!(value, r#","ts_ms":{ts_ms}}}}}"#);
+        let _ = write!(value, r#","ts_ms":{ts_ms}}}"#);
+        event::close(self.schemas.value, &mut value);
         Record {
             table: self.topic.clone(),
             key: Some(key),

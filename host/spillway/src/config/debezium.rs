@@ -199,8 +199,23 @@ pub static KEYS: &[Key] = &[
         "debezium.source.heartbeat.interval.ms",
         Some("0"),
         NUMBER,
-        "Accepted; Spillway writes no heartbeat records (its slot advances through \
-         spillway.capture.heartbeat.interval.ms).",
+        "How often, while streaming, a heartbeat record (key `{\"serverName\":<prefix>}`, \
+         value `{\"ts_ms\":<now>}`) is written to `<topic.heartbeat.prefix>.<topic.prefix>`; \
+         0 writes none. Spillway's slot advances on idle databases without them \
+         (spillway.capture.heartbeat.interval.ms).",
+    ),
+    key(
+        "debezium.source.topic.heartbeat.prefix",
+        Some("__debezium-heartbeat"),
+        TEXT,
+        "The first part of the heartbeat records' topic (and so Kinesis stream) name.",
+    ),
+    key(
+        "debezium.source.heartbeat.action.query",
+        None,
+        TEXT,
+        "A statement run on the captured database at each heartbeat record (e.g. an \
+         update of a heartbeat table); a failure is logged and capture goes on.",
     ),
     key(
         "debezium.source.provide.transaction.metadata",

@@ -174,6 +174,10 @@ pub static FAMILIES: &[Family] = &[
         "debezium.source.topic.prefix",
     ),
     renamed(
+        "debezium.source.heartbeat.topics.prefix",
+        "debezium.source.topic.heartbeat.prefix",
+    ),
+    renamed(
         "debezium.source.schema.whitelist",
         "debezium.source.schema.include.list",
     ),
