@@ -295,7 +295,7 @@ pub static KEYS: &[Key] = &[
     key(
         "debezium.sink.type",
         Some("kinesis"),
-        Value::OneOf(&["kinesis", "stdout"]),
+        Value::Sink(&["kinesis", "stdout"]),
         "Where captured events go: Kinesis, or standard output (one JSON event per line).",
     ),
     key(

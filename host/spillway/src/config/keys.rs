@@ -39,6 +39,8 @@ pub enum Value {
     /// An event format of Debezium Server (`debezium.format.*`): `json`, the
     /// only one Spillway writes.
     Json,
+    /// A Debezium Server sink type: one of these, which Spillway has.
+    Sink(&'static [&'static str]),
 }
 
 impl Value {
@@ -46,7 +48,7 @@ impl Value {
     /// it (values are compared without case).
     pub fn canonical(&self, value: &str) -> Option<&'static str> {
         match self {
-            Value::OneOf(words) => words
+            Value::OneOf(words) | Value::Sink(words) => words
                 .iter()
                 .copied()
                 .find(|w| w.eq_ignore_ascii_case(value)),
@@ -75,6 +77,13 @@ impl Value {
             Value::OneOf(words) => match words.iter().any(|w| w.eq_ignore_ascii_case(value)) {
                 true => Ok(()),
                 false => Err(format!("expected one of: {}", words.join(", "))),
+            },
+            Value::Sink(sinks) => match sinks.iter().any(|w| w.eq_ignore_ascii_case(value)) {
+                true => Ok(()),
+                false => Err(format!(
+                    "Spillway's sinks are {}; Debezium Server's '{value}' sink is not supported",
+                    sinks.join(" and ")
+                )),
             },
             Value::Regexes => value
                 .split(',')

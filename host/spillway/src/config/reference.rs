@@ -50,7 +50,7 @@ fn accepts(value: Value) -> String {
         Value::Flag => "`true`/`false`".to_owned(),
         Value::Json => "`json`".to_owned(),
         Value::Regexes => "comma-separated regular expressions".to_owned(),
-        Value::OneOf(words) => words
+        Value::OneOf(words) | Value::Sink(words) => words
             .iter()
             .map(|w| format!("`{w}`"))
             .collect::<Vec<_>>()
