@@ -198,7 +198,7 @@ async fn an_invalid_body_is_rejected_until_it_reaches_the_dead_letter_queue() {
         )),
         "{log}"
     );
-    assert!(!log.contains("deleted successfully"), "{log}");
+    assert!(log.contains("acked: 0,"), "never acknowledged:\n{log}");
     assert_eq!(messages_in(&sqs, &url).await, 0);
     assert_eq!(messages_in(&sqs, &dlq).await, 1);
 }
@@ -387,12 +387,71 @@ async fn a_plugin_crash_counts_as_a_retry_and_never_deletes_the_message() {
     consume.wait_for("crashed", 2);
     wait_until_dead_lettered(&consume, &sqs, &dlq).await;
     let log = consume.terminate();
-    let crash = format!("Message id '{}': consumer plugin", ids[0]);
+    let crash = format!("Message id '{}' could not be handled: consumer plugin", ids[0]);
     assert!(log.contains(&crash), "{log}");
     assert!(
         log.contains("the fixture was told to trap"),
         "the plugin's stderr is reported:\n{log}"
     );
-    assert!(log.contains("it will be delivered again in 1s"), "{log}");
-    assert!(!log.contains("deleted successfully"), "{log}");
+    // Counted here, tried again in place, then moved after the last attempt.
+    assert!(log.contains("(attempt 1 of 2)"), "{log}");
+    assert!(
+        log.contains("given up on after 2 attempts, moved to the dead-letter queue"),
+        "{log}"
+    );
+    assert!(log.contains("acked: 0,"), "never acknowledged:\n{log}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_poison_message_alone_reaches_the_dead_letter_queue_and_its_group_goes_on() {
+    let sqs = sqs().await;
+    let (url, dlq) = fifo_queue(&sqs, "poison", 3).await;
+    // Queued while no consumer runs: the poison message first, then five
+    // valid events, all in the reference's one message group.
+    let mut bodies = vec!["poison {{{".to_owned()];
+    bodies.extend(sample_bodies().into_iter().skip(1));
+    let ids = send(&sqs, &url, "Group1", &bodies).await;
+
+    let mut consume = consume(&url, "default", "");
+    consume.wait_for("deleted successfully.", 5);
+    wait_until_dead_lettered(&consume, &sqs, &dlq).await;
+    let log = consume.terminate();
+    for id in &ids[1..] {
+        assert!(
+            log.contains(&format!("Message with id '{id}' deleted successfully.")),
+            "{id} was not handled:\n{log}"
+        );
+    }
+    assert!(
+        log.contains(&format!(
+            "Message id '{}' rejected by the consumer plugin",
+            ids[0]
+        )),
+        "{log}"
+    );
+    assert!(log.contains("given up on after 3 attempts"), "{log}");
+    assert_eq!(messages_in(&sqs, &url).await, 0, "{log}");
+    assert_eq!(messages_in(&sqs, &dlq).await, 1, "{log}");
+    let moved = sqs
+        .receive_message()
+        .queue_url(&dlq)
+        .message_attribute_names("All")
+        .send()
+        .await
+        .expect("receive the dead letter");
+    let moved = &moved.messages()[0];
+    assert_eq!(moved.body(), Some("poison {{{"));
+    let reason = moved
+        .message_attributes()
+        .and_then(|a| a.get("spillway-reason"))
+        .and_then(|v| v.string_value())
+        .unwrap_or_default();
+    assert!(
+        reason.contains("rejected by the consumer plugin"),
+        "{reason}"
+    );
+    // Each message was received from the queue once: the poison message
+    // was tried again in place, and the queue never delivered the group
+    // again (which counted receives against the valid messages too).
+    assert!(log.contains("received: 6,"), "{log}");
 }

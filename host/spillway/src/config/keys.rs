@@ -192,8 +192,10 @@ pub static KEYS: &[Key] = &[
         name: "spillway.consumer.failure.retry.seconds",
         default: Some("10"),
         value: Value::Number,
-        doc: "When the plugin fails on a message (trap, timeout, invalid answer), the message \
-              comes back after this many seconds.",
+        doc: "On a standard queue, when the plugin fails on a message (trap, timeout, invalid \
+              answer), the message comes back after this many seconds. On a FIFO queue, the \
+              longest wait between two attempts at a rejected or failed message (held in \
+              flight, with backoff from 0.2 s).",
     },
     Key {
         name: "spillway.forward.streams",

@@ -4,10 +4,16 @@
 //! policy, so it reaches the dead-letter queue after `maxReceiveCount`).
 //!
 //! Order: on a FIFO queue the messages of one group are handled one at a time,
-//! in order; when one is not acknowledged, the group's later messages of the
-//! same receive are released so they come back after it. Different groups, and
-//! all messages of a standard queue, are handled in parallel by `workers`
-//! plugin instances.
+//! in order. A message that is not acknowledged stays in flight and is tried
+//! again here (after the delay the plugin asked for, or with backoff after a
+//! rejection or a failure) while the group's later messages wait, also in
+//! flight; consume counts the attempts itself, so only a poison message
+//! reaches the dead-letter queue, moved there by consume once its attempts
+//! reach the redrive policy's `maxReceiveCount` (`dead_letter`). Letting the
+//! queue deliver it again instead would deliver and count the whole group
+//! again. Different groups, and all messages of a standard queue, are
+//! handled in parallel by `workers` plugin instances; a standard queue's
+//! messages are left to the queue's own redelivery and redrive policy.
 //!
 //! Held messages are kept invisible (`leases`) until they are settled, so a
 //! slow plugin never sees a message handled twice concurrently. Acks are
@@ -15,6 +21,7 @@
 //! yet started are released, in-flight ones finish and are settled, deletes are
 //! flushed.
 
+mod dead_letter;
 mod deleter;
 mod leases;
 mod settings;
@@ -33,6 +40,7 @@ use tokio::sync::{Semaphore, watch};
 use crate::backoff::Backoff;
 use crate::telemetry::health;
 use crate::telemetry::metrics::{self as names, Tally};
+use dead_letter::DeadLetter;
 use deleter::{Ack, Deleter};
 use leases::Leases;
 pub use settings::ConsumeSettings;
@@ -52,9 +60,10 @@ pub struct Summary {
     pub rejected: u64,
     /// Messages the plugin failed on (trap, timeout, invalid answer).
     pub failed: u64,
-    /// Messages released unhandled (behind a message of their group that was
-    /// not acknowledged, or at shutdown).
+    /// Messages released unhandled (at shutdown).
     pub released: u64,
+    /// Messages of a FIFO queue consume moved to the dead-letter queue.
+    pub dead_lettered: u64,
 }
 
 struct Counters {
@@ -64,6 +73,7 @@ struct Counters {
     rejected: Tally,
     failed: Tally,
     released: Tally,
+    dead_lettered: Tally,
 }
 
 impl Counters {
@@ -78,6 +88,7 @@ impl Counters {
             rejected: outcome("reject"),
             failed: outcome("failed"),
             released: outcome("released"),
+            dead_lettered: outcome("dead_lettered"),
         }
     }
 }
@@ -87,6 +98,9 @@ struct Stage {
     sqs: Client,
     queue_url: String,
     fifo: bool,
+    /// A FIFO queue's dead-letter queue, where consume moves a message
+    /// after `maxReceiveCount` attempts.
+    dead_letter: Option<DeadLetter>,
     settings: ConsumeSettings,
     plugins: Mutex<Vec<ConsumerWorker>>,
     permits: Arc<Semaphore>,
@@ -111,6 +125,10 @@ pub async fn run(
     health::starting("consume");
     let queue_url = crate::aws::queue_url(&sqs, &settings.queue, "spillway.consumer.queue").await?;
     let fifo = queue_url.ends_with(".fifo");
+    let dead_letter = match fifo {
+        true => DeadLetter::of(&sqs, &queue_url).await?,
+        false => None,
+    };
     tracing::info!(
         queue = %queue_url,
         plugin = plugin.name(),
@@ -126,6 +144,7 @@ pub async fn run(
         sqs,
         queue_url,
         fifo,
+        dead_letter,
         settings,
     });
 
@@ -157,6 +176,7 @@ pub async fn run(
         rejected: c.rejected.get(),
         failed: c.failed.get(),
         released: c.released.get(),
+        dead_lettered: c.dead_lettered.get(),
     };
     tracing::info!(?summary, "stopped");
     Ok(summary)
@@ -276,24 +296,148 @@ fn groups(received: Vec<Received>, fifo: bool) -> Vec<Vec<Received>> {
     groups
 }
 
-/// Handles a group's messages in order; stops at the first one not acknowledged
-/// (on a FIFO queue) or at shutdown, releasing the rest.
+/// Handles a group's messages: a standard queue's one message is settled as
+/// the plugin says; a FIFO group's are handled in order ([`handle_in_order`]).
 async fn handle_group(stage: &Stage, group: Vec<Received>, stop: &watch::Receiver<bool>) {
+    if stage.fifo {
+        handle_in_order(stage, group, stop).await;
+        return;
+    }
+    for received in group {
+        let outcome = call_plugin(stage, &received.message).await;
+        settle(stage, &received, outcome).await;
+    }
+}
+
+/// Handles a FIFO group's messages one at a time, in order. A message not
+/// acknowledged is tried again here, still in flight, while the rest wait:
+/// after the delay the plugin asked for, or with backoff (at most
+/// `failure.retry.seconds`) after a rejection or failure; once its attempts
+/// reach the redrive policy's `maxReceiveCount` it is moved to the
+/// dead-letter queue and the group goes on. At shutdown what is left is
+/// released, in order.
+async fn handle_in_order(stage: &Stage, group: Vec<Received>, stop: &watch::Receiver<bool>) {
     let mut messages = group.into_iter();
-    while let Some(received) = messages.next() {
-        if *stop.borrow() {
-            release(stage, std::iter::once(received).chain(messages).collect()).await;
-            return;
+    while let Some(mut received) = messages.next() {
+        let mut backoff = Backoff::default();
+        loop {
+            if *stop.borrow() {
+                release(stage, std::iter::once(received).chain(messages).collect()).await;
+                return;
+            }
+            let outcome = call_plugin(stage, &received.message).await;
+            let Some(again) = attempt_failed(stage, &received, outcome, &mut backoff).await else {
+                break;
+            };
+            let mut stopped = stop.clone();
+            tokio::select! {
+                () = tokio::time::sleep(again) => {}
+                _ = stopped.wait_for(|stop| *stop) => {}
+            }
+            received.message.receive_count += 1;
         }
-        let acked = settle(
-            stage,
-            &received,
-            call_plugin(stage, &received.message).await,
-        )
-        .await;
-        if !acked && stage.fifo {
-            release(stage, messages.collect()).await;
-            return;
+    }
+}
+
+/// Settles one attempt at a FIFO message: `None` when it is done with
+/// (acknowledged, or moved to the dead-letter queue), else when to try again.
+async fn attempt_failed(
+    stage: &Stage,
+    received: &Received,
+    outcome: Result<Outcome, PluginError>,
+    backoff: &mut Backoff,
+) -> Option<Duration> {
+    let message = &received.message;
+    let id = &message.id;
+    let counters = &stage.counters;
+    let reason = match outcome {
+        Ok(Outcome::Ack) => {
+            ack(stage, received).await;
+            return None;
+        }
+        Ok(Outcome::RetryAfter(seconds)) => {
+            counters.retried.add(1);
+            tracing::info!(
+                "Message id '{id}' will be delivered again in {seconds} s, as the consumer \
+                 plugin asked; the messages after it in its group wait"
+            );
+            return Some(Duration::from_secs(seconds.into()));
+        }
+        Ok(Outcome::Reject(reason)) => {
+            counters.rejected.add(1);
+            format!("rejected by the consumer plugin: {reason}")
+        }
+        Err(error) => {
+            counters.failed.add(1);
+            format!("could not be handled: {error}")
+        }
+    };
+    let attempt = message.receive_count;
+    match &stage.dead_letter {
+        Some(dead_letter) if attempt >= dead_letter.max_receive_count => {
+            if move_to_dead_letter(stage, dead_letter, received, &reason).await {
+                None
+            } else {
+                Some(stage.settings.failure_retry)
+            }
+        }
+        Some(dead_letter) => {
+            let again = backoff.next_delay().min(stage.settings.failure_retry);
+            tracing::warn!(
+                "Message id '{id}' {reason} (attempt {attempt} of {}); it will be delivered \
+                 again in {again:.1?}, then moved to the dead-letter queue after the last; the \
+                 messages after it in its group wait",
+                dead_letter.max_receive_count
+            );
+            Some(again)
+        }
+        None => {
+            let again = backoff.next_delay().min(stage.settings.failure_retry);
+            tracing::warn!(
+                "Message id '{id}' {reason} (attempt {attempt}); it will be delivered again in \
+                 {again:.1?}: the queue has no redrive policy, so it is tried until it succeeds \
+                 and the messages after it in its group wait"
+            );
+            Some(again)
+        }
+    }
+}
+
+/// Sends a FIFO message given up on to the dead-letter queue, then deletes
+/// it from the queue; whether it went (if not, it is tried again later).
+async fn move_to_dead_letter(
+    stage: &Stage,
+    dead_letter: &DeadLetter,
+    received: &Received,
+    reason: &str,
+) -> bool {
+    let message = &received.message;
+    match dead_letter
+        .send(&stage.sqs, &stage.queue_url, message, reason)
+        .await
+    {
+        Ok(()) => {
+            tracing::error!(
+                "Message id '{}' {reason}: given up on after {} attempts, moved to the \
+                 dead-letter queue {}; the messages after it in its group go on",
+                message.id,
+                message.receive_count,
+                dead_letter.url
+            );
+            stage.counters.dead_lettered.add(1);
+            stage.leases.release(&received.receipt).await;
+            stage
+                .deleter
+                .delete(Ack {
+                    id: message.id.clone(),
+                    receipt: received.receipt.clone(),
+                })
+                .await;
+            true
+        }
+        Err(e) => {
+            tracing::error!("{e:#}; trying the message again before moving it");
+            false
         }
     }
 }
@@ -316,25 +460,29 @@ async fn call_plugin(stage: &Stage, message: &Message) -> Result<Outcome, Plugin
     outcome
 }
 
-/// Does what the plugin said. Returns whether the message was acknowledged.
-async fn settle(stage: &Stage, received: &Received, outcome: Result<Outcome, PluginError>) -> bool {
+/// Deletes an acknowledged message.
+async fn ack(stage: &Stage, received: &Received) {
+    stage.counters.acked.add(1);
+    stage.leases.release(&received.receipt).await;
+    stage
+        .deleter
+        .delete(Ack {
+            id: received.message.id.clone(),
+            receipt: received.receipt.clone(),
+        })
+        .await;
+}
+
+/// Does what the plugin said with a standard queue's message: the queue's
+/// redelivery and redrive policy take it from there.
+async fn settle(stage: &Stage, received: &Received, outcome: Result<Outcome, PluginError>) {
     let id = &received.message.id;
     let counters = &stage.counters;
-    stage.leases.release(&received.receipt).await;
     match outcome {
-        Ok(Outcome::Ack) => {
-            counters.acked.add(1);
-            stage
-                .deleter
-                .delete(Ack {
-                    id: id.clone(),
-                    receipt: received.receipt.clone(),
-                })
-                .await;
-            return true;
-        }
+        Ok(Outcome::Ack) => ack(stage, received).await,
         Ok(Outcome::RetryAfter(seconds)) => {
             counters.retried.add(1);
+            stage.leases.release(&received.receipt).await;
             tracing::info!(
                 "Message id '{id}' will be delivered again in {seconds} s, as the consumer plugin asked"
             );
@@ -342,6 +490,7 @@ async fn settle(stage: &Stage, received: &Received, outcome: Result<Outcome, Plu
         }
         Ok(Outcome::Reject(reason)) => {
             counters.rejected.add(1);
+            stage.leases.release(&received.receipt).await;
             tracing::warn!(
                 "Message id '{id}' rejected by the consumer plugin: {reason}. It is not deleted: \
                  the queue delivers it again and, after its redrive policy's maxReceiveCount \
@@ -351,12 +500,12 @@ async fn settle(stage: &Stage, received: &Received, outcome: Result<Outcome, Plu
         }
         Err(error) => {
             counters.failed.add(1);
+            stage.leases.release(&received.receipt).await;
             let again = stage.settings.failure_retry;
             tracing::error!("Message id '{id}': {error}; it will be delivered again in {again:?}");
             set_visibility(stage, received, again).await;
         }
     }
-    false
 }
 
 /// Gives messages back to the queue unhandled, in order.
