@@ -3,8 +3,9 @@
 //! Layout:
 //! - [`cli`]: the command line (clap); [`stages`]: the stages a process runs,
 //!   built from the configuration (`spillway run`, `capture`, `forward`, `consume`).
-//! - [`config`]: Debezium Server-style properties with environment overrides,
-//!   checked against the table of keys Spillway reads.
+//! - [`config`]: Debezium Server-style properties with environment overrides
+//!   and `${...}` expressions, checked against the table of keys Spillway
+//!   reads and the families of Debezium keys it accepts or refuses.
 //! - [`plugins`]: the plugins a configuration names, with settings and limits.
 //! - [`plugin_test`]: `spillway plugin test`.
 //! - [`capture`]: `spillway capture`, PostgreSQL to Debezium-compatible events.
@@ -15,7 +16,7 @@
 //! - [`aws`]: the AWS clients' shared configuration and queue lookup.
 //! - [`backoff`]: waiting between retries, shared by the stages.
 //! - [`durable`]: small files replaced atomically (checkpoints, capture state).
-//! - [`telemetry`]: the health and Prometheus metrics endpoint.
+//! - [`telemetry`]: the health and Prometheus metrics endpoint, and the log.
 //!
 //! The plugin runtime itself is the `spillway-plugin` crate.
 
