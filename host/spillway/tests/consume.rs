@@ -387,7 +387,10 @@ async fn a_plugin_crash_counts_as_a_retry_and_never_deletes_the_message() {
     consume.wait_for("crashed", 2);
     wait_until_dead_lettered(&consume, &sqs, &dlq).await;
     let log = consume.terminate();
-    let crash = format!("Message id '{}' could not be handled: consumer plugin", ids[0]);
+    let crash = format!(
+        "Message id '{}' could not be handled: consumer plugin",
+        ids[0]
+    );
     assert!(log.contains(&crash), "{log}");
     assert!(
         log.contains("the fixture was told to trap"),
