@@ -644,6 +644,62 @@ fn kill_9_during_the_snapshot_snapshots_again() {
 }
 
 #[test]
+fn sigterm_during_the_snapshot_stops_within_seconds_and_the_next_start_takes_it_again() {
+    let db = Database::create("capture_term_snapshot");
+    db.sql(
+        "CREATE TABLE t (id int PRIMARY KEY, note text);
+         INSERT INTO t SELECT g, repeat('x', 200) FROM generate_series(1, 120000) g;",
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().join("events.jsonl");
+    let config = db.config(
+        dir.path(),
+        "capture_term_snapshot",
+        "spillway.capture.batch.size=16\nspillway.capture.progress.interval.ms=100",
+    );
+    let mut capture = start_capture(&config, &dir, &out);
+    capture.wait_for("snapshot progress", 1);
+    let asked = Instant::now();
+    let log = capture.terminate();
+    let took = asked.elapsed();
+    assert!(log.contains("stopping during the snapshot"), "{log}");
+    // The copy stops between two rows: well within the seconds an
+    // orchestrator gives before SIGKILL, not at the end of the snapshot.
+    assert!(
+        took < Duration::from_secs(10),
+        "stopped after {took:?}:\n{log}"
+    );
+    assert!(records(&out).len() < 120_000, "stopped before the end");
+    // The slot is gone with the replication connection, or dropped as one
+    // whose snapshot was interrupted: either way the snapshot starts over.
+    let mut capture = start_capture(&config, &dir, &out);
+    capture.wait_for("snapshot started", 1);
+    wait_for_every_id(&out, "r", 1..120_001);
+    capture.terminate();
+}
+
+#[test]
+fn sigterm_while_waiting_for_a_held_slot_stops_at_once() {
+    let db = Database::create("capture_term_wait");
+    db.sql("CREATE TABLE t (id int PRIMARY KEY)");
+    let dir = tempfile::tempdir().expect("dir");
+    let config = db.config(dir.path(), "capture_term_wait", "");
+    let mut first = start_capture(&config, &dir, &dir.path().join("first.jsonl"));
+    first.wait_for("streaming", 1);
+    let mut second = start_capture(&config, &dir, &dir.path().join("second.jsonl"));
+    second.wait_for("the slot is in use by another connection", 1);
+    let asked = Instant::now();
+    let log = second.terminate();
+    let took = asked.elapsed();
+    assert!(log.contains("stopped while waiting for the slot"), "{log}");
+    assert!(
+        took < Duration::from_secs(10),
+        "stopped after {took:?}:\n{log}"
+    );
+    first.terminate();
+}
+
+#[test]
 fn an_idle_slot_keeps_advancing() {
     let db = Database::create("capture_idle");
     db.sql("CREATE TABLE t (id int PRIMARY KEY); CREATE TABLE busy (id serial PRIMARY KEY)");

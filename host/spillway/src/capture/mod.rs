@@ -121,15 +121,20 @@ fn warn_unsupported(t: &CatalogTable) {
 /// at the latest after `wal_sender_timeout` (60 s by default).
 const SLOT_WAIT: Duration = Duration::from_secs(90);
 
-/// The slot's state once no other connection streams from it; an error if
-/// one still does after [`SLOT_WAIT`].
-async fn wait_for_slot(catalog: &mut Catalog, name: &str) -> Result<Option<catalog::SlotState>> {
+/// The slot's state once no other connection streams from it (`Some(None)`
+/// when there is no slot); `None` when `shutdown` completed first; an error
+/// if another connection still streams from it after [`SLOT_WAIT`].
+async fn wait_for_slot<F: Future<Output = ()>>(
+    catalog: &mut Catalog,
+    name: &str,
+    shutdown: &mut Pin<&mut F>,
+) -> Result<Option<Option<catalog::SlotState>>> {
     let started = std::time::Instant::now();
     let mut warned = false;
     loop {
         let slot = catalog.slot(name)?;
         let Some(pid) = slot.as_ref().and_then(|s| s.active_pid) else {
-            return Ok(slot);
+            return Ok(Some(slot));
         };
         if started.elapsed() >= SLOT_WAIT {
             bail!(
@@ -149,7 +154,13 @@ async fn wait_for_slot(catalog: &mut Catalog, name: &str) -> Result<Option<catal
                 SLOT_WAIT.as_secs()
             );
         }
-        tokio::time::sleep(Duration::from_secs(2)).await;
+        tokio::select! {
+            () = shutdown.as_mut() => {
+                tracing::info!(slot = name, "stopped while waiting for the slot");
+                return Ok(None);
+            }
+            () = tokio::time::sleep(Duration::from_secs(2)) => {}
+        }
     }
 }
 
@@ -254,7 +265,9 @@ async fn run_once<S: Sink, F: Future<Output = ()>>(
     catalog.ensure_publication(settings, &tables)?;
     let state = State::new(&settings.state_file);
 
-    let slot = wait_for_slot(&mut catalog, &settings.slot).await?;
+    let Some(slot) = wait_for_slot(&mut catalog, &settings.slot, shutdown).await? else {
+        return Ok((Summary::default(), false));
+    };
     let recorded = state.snapshot(&settings.database, &settings.slot)?;
     let take_snapshot = match (settings.snapshot_mode, slot.is_some(), recorded) {
         (SnapshotMode::NoData, ..) => false,
@@ -334,8 +347,19 @@ async fn run_once<S: Sink, F: Future<Output = ()>>(
     let encoder = event::Encoder::new(&settings.prefix, &settings.database, settings.schemas);
     let mut summary = Summary::default();
     let stream = if take_snapshot {
-        let (stream, rows, consistent_point) =
-            snapshot::run(stream, settings, &tables, &mut catalog, &encoder, sink).await?;
+        let snapshot::Taken::Complete(stream, rows, consistent_point) = snapshot::run(
+            stream,
+            settings,
+            &tables,
+            &mut catalog,
+            &encoder,
+            sink,
+            shutdown,
+        )
+        .await?
+        else {
+            return Ok((Summary::default(), false));
+        };
         state.complete(&settings.database, &settings.slot, &consistent_point)?;
         summary.snapshot_rows = rows;
         if settings.snapshot_mode == SnapshotMode::InitialOnly {

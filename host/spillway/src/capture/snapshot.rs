@@ -3,9 +3,13 @@
 //! snapshot), and streaming then starts at the slot's consistent point, so
 //! every row is either in the copy or in the stream, never both, never
 //! neither. Rows become `op: r` events with Debezium's snapshot markers;
-//! progress is logged per table, and kept in the snapshot metrics.
+//! progress is logged per table, and kept in the snapshot metrics. A
+//! shutdown stops the copy between two rows; the snapshot is recorded as
+//! interrupted, so the next start takes it again.
 
 use std::collections::HashSet;
+use std::future::Future;
+use std::pin::Pin;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail};
@@ -21,17 +25,26 @@ use crate::telemetry::metrics::{SNAPSHOT_ROWS, SNAPSHOT_ROWS_ESTIMATED};
 /// How many rows go by between updates of the rows-copied metric.
 const METRIC_EVERY: u64 = 1024;
 
+/// How a snapshot ended.
+pub enum Taken {
+    /// Every row was stored: the stream, ready to start where the snapshot
+    /// ends, the number of rows, and the consistent point.
+    Complete(LogicalReplicationStream, u64, String),
+    /// `shutdown` completed first.
+    Stopped,
+}
+
 /// Copies the captured tables through a new slot's exported snapshot and
-/// writes them to `sink`; returns the stream, ready to start where the
-/// snapshot ends, the number of rows, and the consistent point.
-pub async fn run<S: Sink>(
+/// writes them to `sink`, until done or until `shutdown` completes.
+pub async fn run<S: Sink, F: Future<Output = ()>>(
     stream: LogicalReplicationStream,
     settings: &CaptureSettings,
     tables: &Tables,
     catalog: &mut Catalog,
     encoder: &Encoder,
     sink: &mut S,
-) -> Result<(LogicalReplicationStream, u64, String)> {
+    shutdown: &mut Pin<&mut F>,
+) -> Result<Taken> {
     let mut snapshot = match stream
         .snapshot()
         .await
@@ -66,7 +79,18 @@ pub async fn run<S: Sink>(
     let mut first_overall = true;
     let mut count = 0u64;
     loop {
-        let next = rows.next_row().await.context("snapshot failed")?;
+        let next = tokio::select! {
+            biased;
+            () = shutdown.as_mut() => {
+                tracing::warn!(
+                    rows = count,
+                    "stopping during the snapshot: the next start takes it again (the slot is \
+                     dropped and created anew)"
+                );
+                return Ok(Taken::Stopped);
+            }
+            next = rows.next_row() => next.context("snapshot failed")?,
+        };
         if let Some((row, first_in_table)) = held.take() {
             let same_table = next
                 .as_ref()
@@ -121,7 +145,7 @@ pub async fn run<S: Sink>(
     }
     let stream = rows.finish().await.context("cannot finish the snapshot")?;
     progress.done();
-    Ok((stream, count, consistent_point.to_string()))
+    Ok(Taken::Complete(stream, count, consistent_point.to_string()))
 }
 
 /// Per-table snapshot progress, logged at a steady interval and kept in
