@@ -365,7 +365,7 @@ async fn run_once<S: Sink, F: Future<Output = ()>>(
         if settings.snapshot_mode == SnapshotMode::InitialOnly {
             return Ok((summary, false));
         }
-        stream
+        *stream
     } else {
         stream
     };

@@ -29,7 +29,7 @@ const METRIC_EVERY: u64 = 1024;
 pub enum Taken {
     /// Every row was stored: the stream, ready to start where the snapshot
     /// ends, the number of rows, and the consistent point.
-    Complete(LogicalReplicationStream, u64, String),
+    Complete(Box<LogicalReplicationStream>, u64, String),
     /// `shutdown` completed first.
     Stopped,
 }
@@ -145,7 +145,11 @@ pub async fn run<S: Sink, F: Future<Output = ()>>(
     }
     let stream = rows.finish().await.context("cannot finish the snapshot")?;
     progress.done();
-    Ok(Taken::Complete(stream, count, consistent_point.to_string()))
+    Ok(Taken::Complete(
+        Box::new(stream),
+        count,
+        consistent_point.to_string(),
+    ))
 }
 
 /// Per-table snapshot progress, logged at a steady interval and kept in
