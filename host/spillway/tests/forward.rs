@@ -63,39 +63,44 @@ async fn topology(aws: &Aws, test: &str, tables: &[&str]) -> (Vec<String>, Strin
             .send()
             .await
             .expect("stream");
-        let bus = format!("{unique}-{table}");
-        aws.eventbridge
-            .create_event_bus()
-            .name(&bus)
-            .send()
-            .await
-            .expect("bus");
-        aws.eventbridge
-            .put_rule()
-            .name("forward-to-sqs")
-            .event_bus_name(&bus)
-            .event_pattern(r#"{"source":[{"prefix":""}]}"#)
-            .send()
-            .await
-            .expect("rule");
-        aws.eventbridge
-            .put_targets()
-            .rule("forward-to-sqs")
-            .event_bus_name(&bus)
-            .targets(
-                Target::builder()
-                    .id("sqs")
-                    .arn(&arn)
-                    .sqs_parameters(SqsParameters::builder().message_group_id("Group1").build())
-                    .build()
-                    .expect("target"),
-            )
-            .send()
-            .await
-            .expect("targets");
+        route_bus_to(aws, &format!("{unique}-{table}"), &arn).await;
         streams.push(stream);
     }
     (streams, queue_url)
+}
+
+/// Creates bus `bus` with the reference's `forward-to-sqs` rule, sending
+/// everything to the FIFO queue `queue_arn` in group `Group1`.
+async fn route_bus_to(aws: &Aws, bus: &str, queue_arn: &str) {
+    aws.eventbridge
+        .create_event_bus()
+        .name(bus)
+        .send()
+        .await
+        .expect("bus");
+    aws.eventbridge
+        .put_rule()
+        .name("forward-to-sqs")
+        .event_bus_name(bus)
+        .event_pattern(r#"{"source":[{"prefix":""}]}"#)
+        .send()
+        .await
+        .expect("rule");
+    aws.eventbridge
+        .put_targets()
+        .rule("forward-to-sqs")
+        .event_bus_name(bus)
+        .targets(
+            Target::builder()
+                .id("sqs")
+                .arn(queue_arn)
+                .sqs_parameters(SqsParameters::builder().message_group_id("Group1").build())
+                .build()
+                .expect("target"),
+        )
+        .send()
+        .await
+        .expect("targets");
 }
 
 /// Puts one record; returns its sequence number.
@@ -150,7 +155,7 @@ async fn receive(aws: &Aws, queue_url: &str, count: usize) -> Vec<serde_json::Va
 }
 
 /// `spillway forward` of `streams`, with its checkpoints and log in `dir`, the
-/// reference's routing for each stream, and `settings`.
+/// reference's routing for each stream, and `settings` (which win over it).
 fn forward(dir: &Path, streams: &[String], settings: &str) -> Spillway {
     let config = dir.join("forward.properties");
     let mut lines = vec![
@@ -160,7 +165,6 @@ fn forward(dir: &Path, streams: &[String], settings: &str) -> Spillway {
             dir.join("checkpoints").display()
         ),
         "spillway.forward.poll.interval.ms=200".to_owned(),
-        settings.to_owned(),
     ];
     for stream in streams {
         let table = stream.rsplit('.').next().expect("table");
@@ -179,6 +183,8 @@ fn forward(dir: &Path, streams: &[String], settings: &str) -> Spillway {
             "spillway.transformer.config.bus.{stream}={prefix}-{table}"
         ));
     }
+    // Last, so that they override the routing above.
+    lines.push(settings.to_owned());
     std::fs::write(&config, lines.join("\n")).expect("config");
     Spillway::start("forward", &config, dir, None)
 }
@@ -350,65 +356,187 @@ async fn a_missing_stream_is_a_clear_error() {
     assert!(log.contains("spillway provision"), "{log}");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_poison_record_is_isolated_by_bisection_and_reported_while_the_rest_flows() {
-    let aws = aws().await;
-    let (streams, queue_url) = topology(&aws, "poison", &["products"]).await;
-    let failures = aws
-        .sqs
+/// Creates a standard SQS queue for on-failure reports; returns its URL.
+async fn failure_queue(aws: &Aws, name: &str) -> String {
+    aws.sqs
         .create_queue()
-        .queue_name(format!("poison-failures-{}", std::process::id()))
+        .queue_name(format!("{name}-failures-{}", std::process::id()))
         .send()
         .await
-        .expect("failure queue");
-    let failures_url = failures.queue_url().expect("url").to_owned();
-    let mut poison = String::new();
+        .expect("failure queue")
+        .queue_url()
+        .expect("url")
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn records_no_retry_can_fix_are_isolated_reported_and_counted_while_the_rest_flows() {
+    let aws = aws().await;
+    let (streams, queue_url) = topology(&aws, "poison", &["products"]).await;
+    let failures_url = failure_queue(&aws, "poison").await;
+    // A record that is not JSON, and an event over EventBridge's 256 KB,
+    // among valid ones; the settings are the defaults (retry forever, no
+    // bisection), which used to stall the shard on the first of them.
+    let large = format!(
+        r#"{{"payload":{{"op":"c","after":{{"id":100,"blob":"{}"}}}}}}"#,
+        "x".repeat(300 * 1024)
+    );
+    let mut poison = Vec::new();
     for i in 0..9_u32 {
-        let data = if i == 4 {
-            "this record is not JSON".to_owned()
-        } else {
-            product(u64::from(i))
+        let data = match i {
+            3 => "this record is not JSON".to_owned(),
+            6 => large.clone(),
+            _ => product(u64::from(i)),
         };
         let sequence = put(&aws, &streams[0], "k", &data).await;
-        if i == 4 {
-            poison = sequence;
+        if i == 3 || i == 6 {
+            poison.push(sequence);
         }
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let settings = format!(
-        "spillway.forward.bisect.on.error=true\nspillway.forward.retry.attempts=2\n\
-         spillway.forward.on.failure.queue={failures_url}"
+        "spillway.forward.on.failure.queue={failures_url}\nspillway.http.address=127.0.0.1:0"
     );
-    let forward = forward(dir.path(), &streams, &settings);
-    let bodies = receive(&aws, &queue_url, 8).await;
-    let reports = receive(&aws, &failures_url, 1).await;
+    let mut forward = forward(dir.path(), &streams, &settings);
+    let endpoint = forward.endpoint();
+    let bodies = receive(&aws, &queue_url, 7).await;
+    let reports = receive(&aws, &failures_url, 2).await;
+    let (_, metrics) = support::http_get(&endpoint, "/metrics");
     let log = forward.terminate();
 
-    let ids = distinct_ids(&bodies);
     assert_eq!(
-        ids,
-        [0, 1, 2, 3, 5, 6, 7, 8],
+        distinct_ids(&bodies),
+        [0, 1, 2, 4, 5, 7, 8],
         "every other record flows:\n{log}"
     );
-    assert_eq!(reports.len(), 1, "{log}");
-    let info = &reports[0]["KinesisBatchInfo"];
-    assert_eq!(
-        info["startSequenceNumber"],
-        poison.as_str(),
-        "{}",
-        reports[0]
+    assert_eq!(reports.len(), 2, "{log}");
+    for (report, sequence) in reports.iter().zip(&poison) {
+        let info = &report["KinesisBatchInfo"];
+        assert_eq!(info["startSequenceNumber"], sequence.as_str(), "{report}");
+        assert_eq!(info["endSequenceNumber"], sequence.as_str());
+        assert_eq!(info["batchSize"], 1);
+        assert_eq!(info["streamName"], streams[0].as_str());
+        assert_eq!(report["requestContext"]["condition"], "PermanentError");
+    }
+    let errors: Vec<&str> = reports
+        .iter()
+        .map(|r| {
+            r["requestContext"]["errorMessage"]
+                .as_str()
+                .unwrap_or_default()
+        })
+        .collect();
+    assert!(errors[0].contains("not a JSON document"), "{errors:?}");
+    assert!(errors[1].contains("over EventBridge's limit"), "{errors:?}");
+    assert!(
+        log.contains("no retry can fix that: splitting the batch"),
+        "{log}"
     );
-    assert_eq!(info["endSequenceNumber"], poison.as_str());
-    assert_eq!(info["batchSize"], 1);
-    assert_eq!(info["streamName"], streams[0].as_str());
-    // Every attempt that included the record counts: the batch of 9, then the
-    // halves that held it, down to the record alone (9, 5, 2, 1).
-    assert_eq!(reports[0]["requestContext"]["approximateInvokeCount"], 4);
-    let error = reports[0]["requestContext"]["errorMessage"]
-        .as_str()
-        .unwrap_or_default();
-    assert!(error.contains("not a JSON document"), "{error}");
-    assert!(log.contains("splitting the batch"), "{log}");
+    assert_eq!(
+        support::metric(
+            &metrics,
+            "spillway_forward_skipped_records_total{reason=\"permanent\"}"
+        ),
+        Some(2.0),
+        "{metrics}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_eventbridge_outage_gives_up_on_no_record_even_with_bisection_and_few_attempts() {
+    let aws = aws().await;
+    let (streams, queue_url) = topology(&aws, "outage", &["products"]).await;
+    put_products(&aws, &streams[0], 0..10).await;
+    let upstream = std::env::var("AWS_ENDPOINT_URL")
+        .expect("the emulator's endpoint")
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let (proxy, faults) = support::fault_proxy::start(upstream, 0).await;
+    faults.outage(Duration::from_secs(4));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let settings = format!(
+        "spillway.aws.endpoint=http://{proxy}\nspillway.forward.bisect.on.error=true\n\
+         spillway.forward.retry.attempts=3"
+    );
+    let forward = forward(dir.path(), &streams, &settings);
+    let ids = distinct_ids(&receive(&aws, &queue_url, 10).await);
+    let log = forward.terminate();
+    assert_eq!(ids, (0..10).collect::<Vec<_>>(), "{log}");
+    assert!(
+        faults.unavailable.load(std::sync::atomic::Ordering::SeqCst) > 0,
+        "the outage was never met:\n{log}"
+    );
+    assert!(log.contains("retrying until EventBridge answers"), "{log}");
+    assert!(!log.contains("gave up"), "{log}");
+    assert!(
+        !log.contains("splitting"),
+        "an outage is no reason to split:\n{log}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_shard_that_keeps_failing_is_a_visible_stall_and_recovers() {
+    let aws = aws().await;
+    let (streams, queue_url) = topology(&aws, "stall", &["products"]).await;
+    put_products(&aws, &streams[0], 0..3).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    // The bus the transformer names does not exist yet: EventBridge refuses
+    // every entry, a failure that may clear up, so forward keeps retrying.
+    let missing_bus = format!("stall-late-{}", std::process::id());
+    let settings = format!(
+        "spillway.http.address=127.0.0.1:0\nspillway.forward.stalled.after.seconds=1\n\
+         spillway.transformer.config.bus.{}={missing_bus}",
+        streams[0]
+    );
+    let mut forward = forward(dir.path(), &streams, &settings);
+    let endpoint = forward.endpoint();
+    let mut wait = Wait::new();
+    let (status, body) = loop {
+        let (status, body) = support::http_get(&endpoint, "/health/ready");
+        if status == 503 && body.contains("stalled") {
+            break (status, body);
+        }
+        assert!(
+            wait.goes_on(0),
+            "never reported stalled ({}):\n{}",
+            wait.why(),
+            forward.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(status, 503, "{body}");
+    let (_, metrics) = support::http_get(&endpoint, "/metrics");
+    let series = format!(
+        "spillway_forward_pending_age_seconds{{stream=\"{}\",shard=\"shardId-000000000000\"}}",
+        streams[0]
+    );
+    assert!(
+        support::metric(&metrics, &series).is_some_and(|age| age > 0.0),
+        "{series} in:\n{metrics}"
+    );
+    // Once the bus exists (with its rule), the records go through and the
+    // stage is ready again.
+    let arn = aws
+        .sqs
+        .get_queue_attributes()
+        .queue_url(&queue_url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("attributes")
+        .attributes()
+        .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
+        .expect("arn");
+    route_bus_to(&aws, &missing_bus, &arn).await;
+    assert_eq!(distinct_ids(&receive(&aws, &queue_url, 3).await), [0, 1, 2]);
+    let mut wait = Wait::new();
+    while support::http_get(&endpoint, "/health/ready").0 != 200 {
+        assert!(wait.goes_on(0), "not ready again:\n{}", forward.log());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let log = forward.terminate();
+    assert!(log.contains("failed (attempt 1)"), "{log}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

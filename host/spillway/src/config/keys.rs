@@ -248,6 +248,24 @@ pub static KEYS: &[Key] = &[
               `fail` refuses to start.",
     },
     Key {
+        name: "spillway.forward.permanent.error.handling.mode",
+        default: Some("skip"),
+        value: Value::OneOf(&["skip", "retry"]),
+        doc: "What a failure no retry can fix does (an event over EventBridge's 256 KB, a \
+              record that is not JSON or not UTF-8, a transformer that fails or answers \
+              wrongly on it): `skip` isolates the record at once and gives up on it, to the \
+              on-failure queue when one is set, so the rest of the shard flows on; `retry` \
+              treats it as any failure (spillway.forward.retry.attempts).",
+    },
+    Key {
+        name: "spillway.forward.stalled.after.seconds",
+        default: Some("30"),
+        value: Value::Number,
+        doc: "How long a shard may keep retrying one batch before forward reports itself \
+              stalled: /health/ready answers 503 with the stage `stalled` until the batch goes \
+              through.",
+    },
+    Key {
         name: "spillway.forward.retry.attempts",
         default: Some("-1"),
         value: Value::Number,

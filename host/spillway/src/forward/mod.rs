@@ -5,15 +5,29 @@
 //!
 //! Delivery: a shard's checkpoint (`checkpoint`) moves past a batch only once
 //! EventBridge accepted every event of it; after a crash the shard resumes after
-//! its checkpoint, so every record is forwarded at least once. A batch that
-//! fails (the plugin fails, or EventBridge refuses an entry, the reference's
-//! rule) is retried whole, with backoff, up to `retry.attempts` (forever by
-//! default, as the reference's mapping); shards are independent, so a stuck
-//! shard does not hold the others.
+//! its checkpoint, so every record is forwarded at least once. Failures are of
+//! two kinds:
 //!
-//! As the event-source mapping could, a failed batch can be bisected to isolate
-//! a poison record, and records given up on are described in an on-failure SQS
-//! queue (`on_failure`) before they are skipped.
+//! - Those no retry can fix (an event over EventBridge's 256 KB, a record
+//!   that is not JSON or not UTF-8 for the transformer, a plugin that traps
+//!   or answers wrongly on it, an entry EventBridge calls malformed): by
+//!   default the batch is split at once down to the failing record, which is
+//!   given up on, so the rest of the shard flows on
+//!   (`permanent.error.handling.mode`).
+//! - Those that may clear up (entries EventBridge refuses for throttling or
+//!   a missing bus, a plugin time limit): the batch is retried whole, with
+//!   backoff, up to `retry.attempts` (forever by default, as the reference's
+//!   mapping), or bisected first, with backoff too, with `bisect.on.error`.
+//! - An outage (PutEvents itself fails: no answer, a network error, a 5xx):
+//!   retried with backoff until EventBridge answers, without splitting and
+//!   without counting toward `retry.attempts`: it says nothing about the
+//!   records.
+//!
+//! Records given up on are logged, counted and described in an on-failure SQS
+//! queue (`on_failure`) before they are skipped. A shard retrying one part for
+//! longer than `stalled.after.seconds` makes the stage not ready, and the age of its
+//! oldest pending record is a metric, so a stall is never silent. Shards are
+//! independent: a stuck shard does not hold the others.
 //!
 //! Checkpoints belong to the stream they were taken on (`checkpoint`): a
 //! stream deleted and created again under its name is found at start (and
@@ -34,6 +48,7 @@ mod publish;
 mod settings;
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::fmt;
 use std::future::Future;
 use std::ops::Range;
 use std::sync::{Arc, PoisonError};
@@ -42,6 +57,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use aws_sdk_kinesis::primitives::DateTime;
 use aws_sdk_kinesis::types::ShardIteratorType;
+use spillway_plugin::PluginError;
 use spillway_plugin::transformer::{StreamRecord, Transformer, TransformerWorker};
 use tokio::sync::watch;
 
@@ -98,6 +114,8 @@ struct Stage {
     on_failure: Option<on_failure::Destination>,
     /// The last sequence number of each closed shard, as last listed.
     endings: std::sync::Mutex<HashMap<(String, String), String>>,
+    /// The shards retrying one part for longer than `stalled_after`.
+    stalls: std::sync::Mutex<HashSet<(String, String)>>,
     counters: Counters,
 }
 
@@ -106,6 +124,59 @@ impl Stage {
     fn ending(&self, stream: &str, shard: &str) -> Option<String> {
         let endings = self.endings.lock().unwrap_or_else(PoisonError::into_inner);
         endings.get(&(stream.to_owned(), shard.to_owned())).cloned()
+    }
+
+    /// Records whether a shard is stalled; the stage is ready while none is.
+    fn stalled(&self, stream: &str, shard: &str, stalled: bool) {
+        let mut stalls = self.stalls.lock().unwrap_or_else(PoisonError::into_inner);
+        let key = (stream.to_owned(), shard.to_owned());
+        let changed = if stalled {
+            stalls.insert(key)
+        } else {
+            stalls.remove(&key)
+        };
+        if changed && stalls.is_empty() {
+            health::ready("forward");
+        } else if changed {
+            health::stalled("forward");
+        }
+    }
+}
+
+/// Why a part failed, and whether another attempt can help.
+#[derive(Debug)]
+struct Failure {
+    reason: String,
+    /// No attempt can succeed: the records themselves are at fault.
+    permanent: bool,
+    /// EventBridge could not be reached or did not answer: nothing is known
+    /// about the records, so the attempt does not count against them.
+    outage: bool,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.reason)
+    }
+}
+
+impl Failure {
+    /// A transformer failure: all but a time limit (which a less busy
+    /// machine may meet) follow from the records themselves.
+    fn of_plugin(error: &PluginError) -> Self {
+        Failure {
+            reason: error.to_string(),
+            permanent: !matches!(error, PluginError::TimedOut { .. }),
+            outage: false,
+        }
+    }
+
+    fn of_publish(error: &PublishError) -> Self {
+        Failure {
+            reason: error.to_string(),
+            permanent: error.is_permanent(),
+            outage: matches!(error, PublishError::Unreachable(_)),
+        }
     }
 }
 
@@ -138,6 +209,7 @@ pub async fn run(
         replaced,
         on_failure,
         endings: std::sync::Mutex::default(),
+        stalls: std::sync::Mutex::default(),
         settings,
         kinesis,
         eventbridge,
@@ -462,12 +534,13 @@ fn at_or_after(a: &str, b: &str) -> bool {
     (a.len(), a) >= (b.len(), b)
 }
 
-/// Transforms, publishes and checkpoints one batch, per the failure policy: a
-/// failed part is retried with backoff; with bisection it is first split in
-/// halves, each delivered in order, so a poison record ends up alone; a part
-/// given up on (after `retry.attempts`) goes to the on-failure queue, if any,
-/// and is skipped. The checkpoint follows each part delivered or given up on.
-/// Returns the worker (it travels to the blocking pool and back).
+/// Transforms, publishes and checkpoints one batch, per the failure policy
+/// (see the module's documentation): a part that fails for good is split at
+/// once down to its record, which is given up on; a part that may succeed
+/// later is retried with backoff (bisected first with `bisect.on.error`) and
+/// given up on after `retry.attempts`. The checkpoint follows each part
+/// delivered or given up on. Returns the worker (it travels to the blocking
+/// pool and back).
 async fn deliver(
     stage: &Stage,
     stream: &str,
@@ -477,68 +550,163 @@ async fn deliver(
     stop: &watch::Receiver<bool>,
 ) -> Result<TransformerWorker> {
     let settings = &stage.settings;
+    let pending_age = metrics::gauge!(
+        names::FORWARD_PENDING_AGE_SECONDS,
+        "stream" => stream.to_owned(),
+        "shard" => shard.to_owned(),
+    );
     // Parts still to deliver, in order, with the attempts each has used.
     let mut parts: VecDeque<(Range<usize>, u32)> = VecDeque::from([(0..batch.len(), 0)]);
     let mut backoff = Backoff::default();
+    let mut failing_since: Option<Instant> = None;
     while let Some((range, used)) = parts.pop_front() {
         let part = &batch[range.clone()];
+        if let Some(oldest) = part.first() {
+            let age_ms = chrono::Utc::now().timestamp_millis() - oldest.arrival_ms;
+            pending_age.set(age_ms.max(0) as f64 / 1000.0);
+        }
         let (returned, outcome) = attempt(stage, worker, part).await;
         worker = returned;
         let failure = match outcome {
             Ok(()) => {
                 checkpoint(stage, stream, shard, part)?;
                 backoff = Backoff::default();
+                if failing_since.take().is_some() {
+                    stage.stalled(stream, shard, false);
+                }
                 continue;
             }
             Err(failure) => failure,
         };
-        let used = used + 1;
         let (first, last) = sequence_range(part);
+        let since = *failing_since.get_or_insert_with(Instant::now);
+        if since.elapsed() >= settings.stalled_after {
+            stage.stalled(stream, shard, true);
+        }
+        if failure.outage {
+            stage.counters.retries.add(1);
+            tracing::warn!(
+                stream,
+                shard,
+                "records {first} to {last}: {failure}; retrying until EventBridge answers (an \
+                 outage does not count toward retry.attempts)"
+            );
+            parts.push_front((range, used));
+            if *stop.borrow() {
+                return Ok(worker);
+            }
+            backoff.wait(stop).await;
+            continue;
+        }
+        let used = used + 1;
+        if failure.permanent && settings.skip_permanent {
+            if part.len() > 1 {
+                tracing::warn!(
+                    stream,
+                    shard,
+                    "records {first} to {last} failed: {failure}; no retry can fix that: \
+                     splitting the batch to find the record"
+                );
+                let middle = range.start + part.len() / 2;
+                parts.push_front((middle..range.end, used));
+                parts.push_front((range.start..middle, used));
+            } else {
+                give_up(stage, stream, shard, part, &failure, used, stop).await?;
+            }
+            continue;
+        }
         if settings.bisect && part.len() > 1 {
-            let middle = range.start + part.len() / 2;
             tracing::warn!(
                 stream,
                 shard,
                 "records {first} to {last} failed: {failure}; splitting the batch to isolate the cause"
             );
+            let middle = range.start + part.len() / 2;
             parts.push_front((middle..range.end, used));
             parts.push_front((range.start..middle, used));
+        } else if settings.retry_attempts.is_some_and(|max| used >= max) {
+            give_up(stage, stream, shard, part, &failure, used, stop).await?;
             continue;
-        }
-        if settings.retry_attempts.is_some_and(|max| used >= max) {
-            stage.counters.given_up.add(1);
-            tracing::error!(
+        } else {
+            stage.counters.retries.add(1);
+            tracing::warn!(
                 stream,
                 shard,
-                "gave up on records {first} to {last} after {used} attempt(s): {failure}"
+                "records {first} to {last} failed (attempt {used}): {failure}; retrying"
             );
-            if let Some(destination) = &stage.on_failure {
-                // Skipped only once the destination has them: until then, retry.
-                while let Err(e) = destination.send(stream, shard, part, &failure, used).await {
-                    tracing::warn!(stream, shard, "{e:#}; retrying");
-                    if *stop.borrow() {
-                        return Ok(worker);
-                    }
-                    backoff.wait(stop).await;
-                }
-            }
-            checkpoint(stage, stream, shard, part)?;
-            continue;
+            parts.push_front((range, used));
         }
-        stage.counters.retries.add(1);
-        tracing::warn!(
-            stream,
-            shard,
-            "records {first} to {last} failed (attempt {used}): {failure}; retrying"
-        );
         if *stop.borrow() {
             // Not checkpointed: read again at the next start.
             return Ok(worker);
         }
         backoff.wait(stop).await;
-        parts.push_front((range, used));
+    }
+    pending_age.set(0.0);
+    if failing_since.is_some() {
+        stage.stalled(stream, shard, false);
     }
     Ok(worker)
+}
+
+/// Gives up on `part`: logged, counted, described in the on-failure queue
+/// when there is one (retried until it takes the description, unless
+/// stopping), then checkpointed so the shard goes on.
+async fn give_up(
+    stage: &Stage,
+    stream: &str,
+    shard: &str,
+    part: &[StreamRecord],
+    failure: &Failure,
+    used: u32,
+    stop: &watch::Receiver<bool>,
+) -> Result<()> {
+    let (first, last) = sequence_range(part);
+    let reason = if failure.permanent {
+        "permanent"
+    } else {
+        "retries_exhausted"
+    };
+    stage.counters.given_up.add(1);
+    metrics::counter!(names::FORWARD_SKIPPED_RECORDS, "reason" => reason)
+        .increment(part.len() as u64);
+    match &stage.on_failure {
+        Some(_) => tracing::error!(
+            stream,
+            shard,
+            "gave up on records {first} to {last} after {used} attempt(s): {failure}; \
+             described in the on-failure queue"
+        ),
+        None => tracing::error!(
+            stream,
+            shard,
+            "gave up on records {first} to {last} after {used} attempt(s): {failure}; they \
+             stay in the stream until its retention ends (set \
+             spillway.forward.on.failure.queue to be told of them in a queue)"
+        ),
+    }
+    if let Some(destination) = &stage.on_failure {
+        let mut backoff = Backoff::default();
+        // Skipped only once the destination has them: until then, retry.
+        while let Err(e) = destination
+            .send(
+                stream,
+                shard,
+                part,
+                failure.permanent,
+                &failure.reason,
+                used,
+            )
+            .await
+        {
+            tracing::warn!(stream, shard, "{e:#}; retrying");
+            if *stop.borrow() {
+                anyhow::bail!("stopped before the on-failure queue took records {first} to {last}");
+            }
+            backoff.wait(stop).await;
+        }
+    }
+    checkpoint(stage, stream, shard, part)
 }
 
 /// One attempt at a part: transform it, publish the events.
@@ -546,7 +714,7 @@ async fn attempt(
     stage: &Stage,
     mut worker: TransformerWorker,
     part: &[StreamRecord],
-) -> (TransformerWorker, Result<(), String>) {
+) -> (TransformerWorker, Result<(), Failure>) {
     let records = part.to_vec();
     let (returned, transformed) = tokio::task::spawn_blocking(move || {
         let events = worker.transform(&records);
@@ -557,14 +725,14 @@ async fn attempt(
     worker = returned;
     let events = match transformed {
         Ok(events) => events,
-        Err(e) => return (worker, Err(e.to_string())),
+        Err(e) => return (worker, Err(Failure::of_plugin(&e))),
     };
     match publish::publish(&stage.eventbridge, &events).await {
         Ok(_) => {
             stage.counters.events.add(events.len() as u64);
             (worker, Ok(()))
         }
-        Err(e) => (worker, Err(e.to_string())),
+        Err(e) => (worker, Err(Failure::of_publish(&e))),
     }
 }
 

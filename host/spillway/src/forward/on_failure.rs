@@ -22,12 +22,15 @@ impl Destination {
         Ok(Self { sqs, url })
     }
 
-    /// Describes `records` (consecutive, of one shard) as given up on.
+    /// Describes `records` (consecutive, of one shard) as given up on:
+    /// `permanent` when no retry could fix them (condition `PermanentError`),
+    /// else after their attempts (`RetriesExhausted`).
     pub(super) async fn send(
         &self,
         stream: &str,
         shard: &str,
         records: &[StreamRecord],
+        permanent: bool,
         error: &str,
         attempts: u32,
     ) -> Result<()> {
@@ -39,7 +42,7 @@ impl Destination {
         };
         let body = serde_json::json!({
             "requestContext": {
-                "condition": "RetriesExhausted",
+                "condition": if permanent { "PermanentError" } else { "RetriesExhausted" },
                 "approximateInvokeCount": attempts,
                 "errorMessage": error,
             },

@@ -30,9 +30,39 @@ pub enum PublishError {
         /// The time given.
         time: String,
     },
-    /// The call failed, or EventBridge refused some entries; a retry may help.
+    /// EventBridge answered the call with an error (permissions, a missing
+    /// bus, a bad request); fixing that outside may help.
     #[error("{0}")]
     Failed(String),
+    /// EventBridge could not be reached, or failed on its side (no answer, a
+    /// network error, throttling, a 5xx): nothing is known of the entries.
+    #[error("{0}")]
+    Unreachable(String),
+    /// EventBridge refused some entries. `permanent` when every refusal is
+    /// about the entry itself ([`PERMANENT_CODES`]), which no retry fixes.
+    #[error("{message}")]
+    Refused {
+        /// The refusals, with EventBridge's codes and messages.
+        message: String,
+        /// Whether every refusal is about the entry itself.
+        permanent: bool,
+    },
+}
+
+/// PutEvents entry error codes that are about the entry itself: sending it
+/// again gets the same answer. Other codes (throttling, internal errors,
+/// permissions, a missing bus) may clear up.
+pub const PERMANENT_CODES: &[&str] = &["MalformedDetail", "InvalidArgument"];
+
+impl PublishError {
+    /// Whether trying again cannot help: an event itself is at fault.
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            PublishError::TooLarge { .. } | PublishError::BadTime { .. } => true,
+            PublishError::Refused { permanent, .. } => *permanent,
+            PublishError::Failed(_) | PublishError::Unreachable(_) => false,
+        }
+    }
 }
 
 /// An entry's size as EventBridge counts it.
@@ -77,13 +107,31 @@ pub async fn publish(eventbridge: &Client, events: &[BusEvent]) -> Result<usize,
             .send()
             .await
             .map_err(|e| {
-                PublishError::Failed(format!(
+                let answered = e.raw_response().is_some_and(|r| {
+                    let status = r.status().as_u16();
+                    (400..500).contains(&status) && status != 429
+                });
+                let throttled = e
+                    .as_service_error()
+                    .and_then(aws_sdk_eventbridge::error::ProvideErrorMetadata::code)
+                    .is_some_and(|code| code.contains("Throttl"));
+                let text = format!(
                     "PutEvents failed: {}",
                     aws_sdk_eventbridge::error::DisplayErrorContext(e)
-                ))
+                );
+                if answered && !throttled {
+                    PublishError::Failed(text)
+                } else {
+                    PublishError::Unreachable(text)
+                }
             })?;
         calls += 1;
         if out.failed_entry_count() > 0 {
+            let codes: Vec<&str> = out
+                .entries()
+                .iter()
+                .filter_map(|e| e.error_code())
+                .collect();
             let reasons: Vec<String> = out
                 .entries()
                 .iter()
@@ -92,12 +140,15 @@ pub async fn publish(eventbridge: &Client, events: &[BusEvent]) -> Result<usize,
                         .map(|code| format!("{code}: {}", e.error_message().unwrap_or_default()))
                 })
                 .collect();
-            return Err(PublishError::Failed(format!(
-                "EventBridge refused {} of {} entries ({})",
-                out.failed_entry_count(),
-                end - start,
-                reasons.join("; ")
-            )));
+            return Err(PublishError::Refused {
+                message: format!(
+                    "EventBridge refused {} of {} entries ({})",
+                    out.failed_entry_count(),
+                    end - start,
+                    reasons.join("; ")
+                ),
+                permanent: !codes.is_empty() && codes.iter().all(|c| PERMANENT_CODES.contains(c)),
+            });
         }
         start = end;
     }

@@ -47,8 +47,14 @@ pub struct ForwardSettings {
     /// Attempts at a batch (transform and publish) before giving up; `None`
     /// retries forever, as the reference's event-source mapping did.
     pub retry_attempts: Option<u32>,
-    /// Whether a failed batch is split in halves to isolate the failing record.
+    /// Whether a batch failed for a reason that may clear up is split in
+    /// halves (with backoff) to isolate the failing record.
     pub bisect: bool,
+    /// Whether a failure no retry can fix isolates its record and gives up on
+    /// it at once (`permanent.error.handling.mode=skip`).
+    pub skip_permanent: bool,
+    /// How long a shard may retry one part before the stage is not ready.
+    pub stalled_after: Duration,
     /// The SQS queue (name or URL) told about records given up on.
     pub on_failure_queue: Option<String>,
 }
@@ -114,6 +120,9 @@ impl ForwardSettings {
             bisect: config
                 .get("spillway.forward.bisect.on.error")
                 .is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
+            skip_permanent: config.get("spillway.forward.permanent.error.handling.mode")
+                != Some("retry"),
+            stalled_after: Duration::from_secs(number("spillway.forward.stalled.after.seconds")?),
             on_failure_queue: config
                 .get("spillway.forward.on.failure.queue")
                 .map(str::trim)

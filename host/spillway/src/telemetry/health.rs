@@ -16,6 +16,8 @@ pub enum Readiness {
     Starting,
     /// Doing its work.
     Ready,
+    /// Running, but stuck on something it keeps retrying (the log says what).
+    Stalled,
 }
 
 static STAGES: Mutex<BTreeMap<&'static str, Readiness>> = Mutex::new(BTreeMap::new());
@@ -35,6 +37,11 @@ pub fn starting(stage: &'static str) {
 /// `stage` is doing its work.
 pub fn ready(stage: &'static str) {
     set(stage, Readiness::Ready);
+}
+
+/// `stage` keeps retrying something and makes no progress.
+pub fn stalled(stage: &'static str) {
+    set(stage, Readiness::Stalled);
 }
 
 /// Every stage of the process and where it is; ready when all are (and at

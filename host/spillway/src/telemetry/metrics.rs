@@ -32,6 +32,12 @@ pub const FORWARDED: &str = "spillway_forwarded_events_total";
 pub const FORWARD_LAG_SECONDS: &str = "spillway_forward_lag_seconds";
 /// Batches forward gave up on after `spillway.forward.retry.attempts`.
 pub const FORWARD_GIVEN_UP: &str = "spillway_forward_given_up_batches_total";
+/// Records forward gave up on, per `reason`: `permanent` (no retry can fix
+/// them) or `retries_exhausted`.
+pub const FORWARD_SKIPPED_RECORDS: &str = "spillway_forward_skipped_records_total";
+/// Age of the oldest record read from a shard and not yet forwarded, per
+/// `stream` and `shard` (0 when none waits).
+pub const FORWARD_PENDING_AGE_SECONDS: &str = "spillway_forward_pending_age_seconds";
 /// Streams found deleted and re-created since their checkpoints were taken, per `stream`.
 pub const FORWARD_REPLACED_STREAMS: &str = "spillway_forward_replaced_streams_total";
 /// Messages consume received.
@@ -82,6 +88,14 @@ pub fn install() -> anyhow::Result<PrometheusHandle> {
     describe_counter!(
         FORWARD_GIVEN_UP,
         "Batches given up on after spillway.forward.retry.attempts."
+    );
+    describe_counter!(
+        FORWARD_SKIPPED_RECORDS,
+        "Records forward gave up on (reason: permanent, retries_exhausted)."
+    );
+    describe_gauge!(
+        FORWARD_PENDING_AGE_SECONDS,
+        "Age of the oldest record of a shard read and not yet forwarded, in seconds."
     );
     describe_counter!(
         FORWARD_REPLACED_STREAMS,

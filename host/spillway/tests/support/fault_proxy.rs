@@ -1,9 +1,11 @@
 //! A fault-injecting HTTP proxy in front of the AWS emulator: Kinesis
 //! PutRecords calls are throttled whole or stored only in part, as Kinesis
-//! does under load; every other request passes through unchanged.
+//! does under load, and EventBridge PutEvents calls are answered 503 during
+//! an outage; every other request passes through unchanged.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -16,7 +18,27 @@ pub struct Faults {
     pub throttled: AtomicUsize,
     /// Records reported failed inside calls that stored the others.
     pub failed_records: AtomicUsize,
+    /// PutEvents calls answered 503 during an outage.
+    pub unavailable: AtomicUsize,
     calls: AtomicUsize,
+    outage_until: Mutex<Option<Instant>>,
+}
+
+impl Faults {
+    /// Answers every PutEvents call 503 for `length` from now.
+    pub fn outage(&self, length: Duration) {
+        *self
+            .outage_until
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(Instant::now() + length);
+    }
+
+    fn in_outage(&self) -> bool {
+        self.outage_until
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_some_and(|until| Instant::now() < until)
+    }
 }
 
 /// Starts the proxy for `upstream` (`host:port`); returns its address and
@@ -140,7 +162,16 @@ async fn serve(
         } else {
             usize::MAX
         };
-        let reply = if call < faulty_calls && call % 3 == 0 {
+        let put_events = request
+            .header("x-amz-target")
+            .is_some_and(|t| t.ends_with(".PutEvents"));
+        let reply = if put_events && faults.in_outage() {
+            faults.unavailable.fetch_add(1, Ordering::SeqCst);
+            respond(
+                "503 Service Unavailable",
+                &json!({"__type": "ServiceUnavailable", "message": "outage"}),
+            )
+        } else if call < faulty_calls && call % 3 == 0 {
             faults.throttled.fetch_add(1, Ordering::SeqCst);
             respond(
                 "400 Bad Request",
