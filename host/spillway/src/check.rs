@@ -236,6 +236,7 @@ impl Checker<'_> {
         if let Oversize::DeadLetter(stream) = &kinesis.oversize {
             streams.insert(stream.clone());
         }
+        streams.extend(capture::other_topics(config));
         for stream in streams {
             self.streams.insert(stream.clone());
             let subject = format!("Kinesis stream {stream}");

@@ -3,7 +3,9 @@
 //! created or already there.
 //!
 //! - Kinesis streams: `spillway.forward.streams` (the streams capture writes
-//!   and forward reads), with `spillway.provision.shards` shards each.
+//!   and forward reads), and the topics capture writes that are no table's
+//!   (transaction metadata, heartbeat records) when the configuration turns
+//!   them on, with `spillway.provision.shards` shards each.
 //! - EventBridge buses: every `spillway.transformer.config.bus.<stream>`
 //!   value; on each, the rule `spillway.provision.rule` matching every event
 //!   and targeting the queue with MessageGroupId `spillway.provision.message.group`.
@@ -58,7 +60,13 @@ pub async fn run(config: &Config, aws: &SdkConfig, out: &mut impl Write) -> Resu
         .unwrap_or(1)
         .max(1) as i32;
     let kinesis = aws_sdk_kinesis::Client::new(aws);
-    for stream in config.list("spillway.forward.streams") {
+    let mut streams = config.list("spillway.forward.streams");
+    for topic in crate::capture::other_topics(config) {
+        if !streams.contains(&topic) {
+            streams.push(topic);
+        }
+    }
+    for stream in streams {
         let created = match kinesis
             .create_stream()
             .stream_name(&stream)

@@ -35,19 +35,30 @@ async fn provisions_the_reference_topology_once() {
             "spillway.forward.streams={unique}.inventory.products,{unique}.inventory.customers\n\
              spillway.transformer.config.bus.{unique}.inventory.products={unique}-products\n\
              spillway.transformer.config.bus.{unique}.inventory.customers={unique}-customers\n\
-             spillway.consumer.queue={unique}-data-change.fifo\n"
+             spillway.consumer.queue={unique}-data-change.fifo\n\
+             debezium.source.topic.prefix={unique}\n\
+             debezium.source.provide.transaction.metadata=true\n\
+             debezium.source.heartbeat.interval.ms=10000\n"
         ),
     )
     .expect("config");
 
+    // Two table streams, the transaction and heartbeat topics' streams, two
+    // buses, two rules, the queue and its dead-letter queue.
     let first = provision(&config);
-    assert_eq!(first.matches("created ").count(), 2 + 2 + 2 + 2, "{first}");
+    assert_eq!(first.matches("created ").count(), 4 + 2 + 2 + 2, "{first}");
+    for topic in [
+        format!("Kinesis stream {unique}.transaction"),
+        format!("Kinesis stream __debezium-heartbeat.{unique}"),
+    ] {
+        assert!(first.contains(&topic), "{topic} not in:\n{first}");
+    }
     let second = provision(&config);
     assert!(
         !second.contains("created "),
         "nothing new the second time:\n{second}"
     );
-    assert_eq!(second.matches("exists ").count(), 8, "{second}");
+    assert_eq!(second.matches("exists ").count(), 10, "{second}");
 
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let kinesis = aws_sdk_kinesis::Client::new(&aws);

@@ -50,7 +50,7 @@ pub use event::{Record, VERSION};
 pub use failure::FailureHandling;
 pub use kinesis::{KinesisSettings, KinesisSink, Oversize};
 pub use preflight::check as preflight;
-pub use settings::{CaptureSettings, SnapshotMode};
+pub use settings::{CaptureSettings, SnapshotMode, other_topics};
 pub use sink::{Sink, StdoutFormat, StdoutSink};
 pub use table::Table;
 

@@ -293,3 +293,38 @@ impl CaptureSettings {
         info
     }
 }
+
+/// The topics capture writes that are no table's, as the configuration
+/// sets them up: `<topic.prefix>.transaction` with
+/// `provide.transaction.metadata`, and `<topic.heartbeat.prefix>.<topic.prefix>`
+/// with `heartbeat.interval.ms` above zero. With the Kinesis sink each is a
+/// stream that must exist (`spillway check` says so, `spillway provision`
+/// creates them). Reads only those keys, so it works on any configuration.
+pub fn other_topics(config: &Config) -> Vec<String> {
+    let Some(prefix) = config
+        .get("debezium.source.topic.prefix")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    else {
+        return Vec::new();
+    };
+    let mut topics = Vec::new();
+    if config
+        .get("debezium.source.provide.transaction.metadata")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    {
+        topics.push(format!("{prefix}.transaction"));
+    }
+    let heartbeats = config
+        .get_u64("debezium.source.heartbeat.interval.ms")
+        .ok()
+        .flatten()
+        .is_some_and(|ms| ms > 0);
+    if heartbeats {
+        let beats = config
+            .get("debezium.source.topic.heartbeat.prefix")
+            .unwrap_or("__debezium-heartbeat");
+        topics.push(format!("{beats}.{prefix}"));
+    }
+    topics
+}

@@ -204,6 +204,24 @@ mod tests {
     }
 
     #[test]
+    fn only_failures_of_the_events_themselves_are_permanent() {
+        assert!(
+            PublishError::TooLarge {
+                index: 0,
+                size: 300_000
+            }
+            .is_permanent()
+        );
+        let malformed = PublishError::Refused {
+            message: String::new(),
+            permanent: true,
+        };
+        assert!(malformed.is_permanent());
+        assert!(!PublishError::Failed("AccessDenied".into()).is_permanent());
+        assert!(!PublishError::Unreachable("503".into()).is_permanent());
+    }
+
+    #[test]
     fn a_bad_time_is_named() {
         let mut bad = event(1);
         bad.time = Some("yesterday".into());
