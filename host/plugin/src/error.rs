@@ -160,10 +160,39 @@ impl PluginError {
     }
 }
 
+/// The end of a guest's standard error, for a message: each line indented
+/// behind `  | ` and every control character escaped, so that what a plugin
+/// writes can never pass for a log line of the host's (or move the cursor of
+/// a terminal showing the log).
 fn tail(stderr: &str) -> String {
     if stderr.is_empty() {
-        String::new()
-    } else {
-        format!("; the plugin's stderr ended with:\n{stderr}")
+        return String::new();
+    }
+    let mut out = String::from("; the plugin's stderr ended with:");
+    for line in stderr.lines() {
+        out.push_str("\n  | ");
+        for c in line.chars() {
+            if c.is_control() && c != '\t' {
+                out.extend(c.escape_unicode());
+            } else {
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_plugins_stderr_cannot_forge_a_log_line() {
+        let forged = "panicked\n2026-11-30T06:00:00Z  INFO capture stopped\r\x1b[2K";
+        let shown = super::tail(forged);
+        assert_eq!(
+            shown,
+            "; the plugin's stderr ended with:\n  | panicked\n  | 2026-11-30T06:00:00Z  INFO \
+             capture stopped\\u{d}\\u{1b}[2K"
+        );
+        assert!(shown.lines().skip(1).all(|l| l.starts_with("  | ")));
     }
 }

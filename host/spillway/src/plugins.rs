@@ -38,8 +38,8 @@ pub fn spec(config: &Config, kind: Kind) -> Result<PluginSpec, ConfigError> {
         Some(path) => Code::File(PathBuf::from(path)),
     };
     let defaults = Limits::default();
-    let timeout_ms = config.get_u64(&key("timeout.ms"))?;
-    let memory_mb = config.get_u64(&key("memory.mb"))?;
+    let timeout_ms = config.get_u64_within(&key("timeout.ms"), 1, 3_600_000)?;
+    let memory_mb = config.get_u64_within(&key("memory.mb"), 1, MAX_MEMORY_MB)?;
     Ok(PluginSpec {
         code,
         settings: config.under(&key("config.")),
@@ -49,6 +49,9 @@ pub fn spec(config: &Config, kind: Kind) -> Result<PluginSpec, ConfigError> {
         },
     })
 }
+
+/// The most memory a plugin may be given: a 32-bit WebAssembly memory's 4 GiB.
+const MAX_MEMORY_MB: u64 = 4096;
 
 /// The plugin runtime's options: where compiled plugins are cached.
 pub fn runtime_options(config: &Config) -> RuntimeOptions {
@@ -100,6 +103,21 @@ mod tests {
         let mapper = spec(&config, Kind::Mapper).expect("spec");
         assert!(matches!(mapper.code, Code::Default));
         assert_eq!(mapper.limits.timeout, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn limits_out_of_range_are_refused_not_wrapped() {
+        for (key, value) in [
+            ("spillway.mapper.memory.mb", "17592186044416"),
+            ("spillway.mapper.memory.mb", "0"),
+            ("spillway.mapper.timeout.ms", "0"),
+        ] {
+            let error = spec(&config(&[(key, value)]), Kind::Mapper).unwrap_err();
+            assert!(
+                error.to_string().contains("expected 1 to"),
+                "{key}={value}: {error}"
+            );
+        }
     }
 
     #[test]

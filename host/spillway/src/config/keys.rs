@@ -123,13 +123,13 @@ macro_rules! plugin_keys {
                 name: concat!("spillway.", $stage, ".timeout.ms"),
                 default: Some("5000"),
                 value: Value::Number,
-                doc: "The longest one call of the plugin may run, in milliseconds; then it is interrupted.",
+                doc: "The longest one call of the plugin may run, in milliseconds (1 to 3600000); then it is interrupted.",
             },
             Key {
                 name: concat!("spillway.", $stage, ".memory.mb"),
                 default: Some("128"),
                 value: Value::Number,
-                doc: "The most memory one instance of the plugin may use, in MiB.",
+                doc: "The most memory one instance of the plugin may use, in MiB (1 to 4096, a 32-bit memory's 4 GiB).",
             },
         ]
     };

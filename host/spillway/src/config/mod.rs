@@ -214,6 +214,24 @@ impl Config {
             .transpose()
     }
 
+    /// The value of `key` (or its default) as a number within `min..=max`;
+    /// an error names the range.
+    pub fn get_u64_within(
+        &self,
+        key: &str,
+        min: u64,
+        max: u64,
+    ) -> Result<Option<u64>, ConfigError> {
+        match self.get_u64(key)? {
+            Some(value) if !(min..=max).contains(&value) => Err(ConfigError::Invalid {
+                key: key.to_owned(),
+                value: value.to_string(),
+                reason: format!("expected {min} to {max}"),
+            }),
+            value => Ok(value),
+        }
+    }
+
     /// The comma-separated values of `key` (or its default), trimmed, empty ones left out.
     pub fn list(&self, key: &str) -> Vec<String> {
         self.get(key)

@@ -56,14 +56,5 @@ impl ConsumeSettings {
 
 /// A whole number within `min..=max` (every key here has a default).
 fn ranged(config: &Config, key: &str, min: u64, max: u64) -> Result<u64, ConfigError> {
-    let value = config.get_u64(key)?.unwrap_or(min);
-    if (min..=max).contains(&value) {
-        Ok(value)
-    } else {
-        Err(ConfigError::Invalid {
-            key: key.to_owned(),
-            value: value.to_string(),
-            reason: format!("expected {min} to {max}"),
-        })
-    }
+    Ok(config.get_u64_within(key, min, max)?.unwrap_or(min))
 }
