@@ -476,6 +476,41 @@ async fn an_eventbridge_outage_gives_up_on_no_record_even_with_bisection_and_few
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn reads_stay_within_five_per_second_per_shard_whatever_the_batch_size() {
+    let aws = aws().await;
+    let (streams, queue_url) = topology(&aws, "pace", &["products"]).await;
+    put_products(&aws, &streams[0], 0..200).await;
+    let upstream = std::env::var("AWS_ENDPOINT_URL")
+        .expect("the emulator's endpoint")
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let (proxy, faults) = support::fault_proxy::start(upstream, 0).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Batches of 10, as the reference's mapping: 20 of them.
+    let settings = format!("spillway.aws.endpoint=http://{proxy}\nspillway.forward.batch.size=10");
+    let forward = forward(dir.path(), &streams, &settings);
+    let ids = distinct_ids(&receive(&aws, &queue_url, 200).await);
+    let log = forward.terminate();
+    assert_eq!(ids, (0..200).collect::<Vec<_>>(), "{log}");
+    let reads = faults
+        .reads
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    // One read takes every record there is; the batches come from it.
+    assert!(reads.len() < 20, "{} reads for 20 batches", reads.len());
+    // No second holds more than Kinesis' 5 reads of a shard.
+    for (i, start) in reads.iter().enumerate() {
+        let within = reads[i..]
+            .iter()
+            .take_while(|t| t.duration_since(*start) < Duration::from_secs(1))
+            .count();
+        assert!(within <= 5, "{within} reads within a second of read {i}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_shard_that_keeps_failing_is_a_visible_stall_and_recovers() {
     let aws = aws().await;
     let (streams, queue_url) = topology(&aws, "stall", &["products"]).await;

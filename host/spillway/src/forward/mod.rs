@@ -461,6 +461,12 @@ async fn list_shards(kinesis: &aws_sdk_kinesis::Client, stream: &str) -> Result<
 
 /// Reads one shard in order until stopped, or until it is closed and every
 /// record of it forwarded (its checkpoint then says so, and its children start).
+///
+/// Reads and batches are apart: each GetRecords call takes up to
+/// [`READ_LIMIT`] records, at most one call per [`READ_SPACING`] (Kinesis
+/// serves 5 reads a second per shard), and what was read is handed to the
+/// transformer `batch.size` records at a time, once a batch is full, the
+/// batching window has passed, or nothing more is there to read.
 async fn forward_shard(
     stage: &Stage,
     stream: &str,
@@ -469,18 +475,71 @@ async fn forward_shard(
     stop: watch::Receiver<bool>,
 ) -> Result<()> {
     let id = shard.id.as_str();
+    let settings = &stage.settings;
+    let size = usize::try_from(settings.batch_size).unwrap_or(10);
     let mut done = stage.checkpoints.load(stream, id)?;
     if done.as_deref() == Some(checkpoint::SHARD_END) {
         return Ok(());
     }
     let mut iterator = Some(iterator(stage, stream, id).await?);
     let mut backoff = Backoff::default();
-    while let Some(current) = iterator.take() {
+    let mut reads = ReadPace::default();
+    // Read and not yet delivered, in order; since when something waits.
+    let mut pending: VecDeque<StreamRecord> = VecDeque::new();
+    let mut waiting_since: Option<Instant> = None;
+    let mut caught_up = false;
+    loop {
         if *stop.borrow() {
             return Ok(());
         }
-        let (batch, next) = match read_batch(stage, stream, id, current.clone(), &stop).await {
-            Ok(read) => read,
+        let window_over = waiting_since.is_some_and(|t| t.elapsed() >= settings.batch_window);
+        while !pending.is_empty()
+            && (pending.len() >= size || window_over || caught_up || iterator.is_none())
+        {
+            let batch: Vec<StreamRecord> = pending.drain(..size.min(pending.len())).collect();
+            stage.counters.records.add(batch.len() as u64);
+            let last = batch.last().map(|r| r.sequence_number.clone());
+            worker = deliver(stage, stream, id, worker, &batch, &stop).await?;
+            if *stop.borrow() {
+                return Ok(());
+            }
+            done = last;
+        }
+        if pending.is_empty() {
+            waiting_since = None;
+        }
+        let ended = match (stage.ending(stream, id), &done) {
+            (Some(end), Some(done)) => at_or_after(done, &end),
+            _ => false,
+        };
+        let Some(current) = iterator.clone().filter(|_| !ended) else {
+            stage.checkpoints.store(stream, id, checkpoint::SHARD_END)?;
+            tracing::info!(
+                stream,
+                shard = id,
+                "the shard is closed and fully forwarded"
+            );
+            return Ok(());
+        };
+        if caught_up && pending.is_empty() {
+            // Nothing new at the last read: wait before asking again.
+            let mut stopped = stop.clone();
+            tokio::select! {
+                () = tokio::time::sleep(settings.poll_interval) => {}
+                _ = stopped.wait_for(|stop| *stop) => return Ok(()),
+            }
+        }
+        reads.next().await;
+        match read(stage, stream, id, &current).await {
+            Ok((records, next)) => {
+                backoff = Backoff::default();
+                caught_up = records.is_empty();
+                if !records.is_empty() {
+                    waiting_since.get_or_insert_with(Instant::now);
+                }
+                pending.extend(records);
+                iterator = next;
+            }
             Err(e) => {
                 tracing::warn!(stream, shard = id, "reading failed: {e:#}; retrying");
                 backoff.wait(&stop).await;
@@ -496,37 +555,14 @@ async fn forward_shard(
                          spillway.forward.replaced.stream.handling.mode"
                     );
                 }
-                // A failed or expired iterator is replaced, from the checkpoint.
+                // A failed or expired iterator is replaced, from the
+                // checkpoint: what was read after it is read again.
+                pending.clear();
+                waiting_since = None;
                 iterator = Some(self::iterator(stage, stream, id).await.unwrap_or(current));
-                continue;
             }
-        };
-        backoff = Backoff::default();
-        if let Some(last) = batch.last() {
-            stage.counters.records.add(batch.len() as u64);
-            let last = last.sequence_number.clone();
-            worker = deliver(stage, stream, id, worker, &batch, &stop).await?;
-            if *stop.borrow() {
-                return Ok(());
-            }
-            done = Some(last);
         }
-        let ended = match (stage.ending(stream, id), &done) {
-            (Some(end), Some(done)) => at_or_after(done, &end),
-            _ => false,
-        };
-        if next.is_none() || ended {
-            stage.checkpoints.store(stream, id, checkpoint::SHARD_END)?;
-            tracing::info!(
-                stream,
-                shard = id,
-                "the shard is closed and fully forwarded"
-            );
-            return Ok(());
-        }
-        iterator = next;
     }
-    Ok(())
 }
 
 /// Whether sequence number `a` is at or after `b` (decimal numbers of any size).
@@ -793,63 +829,68 @@ async fn iterator(stage: &Stage, stream: &str, shard: &str) -> Result<String> {
         .context("Kinesis returned no shard iterator")
 }
 
-/// Reads up to a batch, gathering for up to the batching window. Returns the
-/// records and the next iterator (`None` when the shard is closed).
-async fn read_batch(
+/// Kinesis serves 5 GetRecords calls per second per shard; a faster reader
+/// is throttled, so a shard's reads are kept at least this far apart.
+const READ_SPACING: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Most records one GetRecords call returns (Kinesis' own limit).
+const READ_LIMIT: i32 = 10_000;
+
+/// When a shard was last read.
+#[derive(Default)]
+struct ReadPace {
+    last: Option<Instant>,
+}
+
+impl ReadPace {
+    /// Waits until the next read keeps within [`READ_SPACING`].
+    async fn next(&mut self) {
+        if let Some(last) = self.last {
+            tokio::time::sleep(READ_SPACING.saturating_sub(last.elapsed())).await;
+        }
+        self.last = Some(Instant::now());
+    }
+}
+
+/// One GetRecords call: the records, and the next iterator (`None` when the
+/// shard is closed and read to its end).
+async fn read(
     stage: &Stage,
     stream: &str,
     shard: &str,
-    mut iterator: String,
-    stop: &watch::Receiver<bool>,
+    iterator: &str,
 ) -> Result<(Vec<StreamRecord>, Option<String>)> {
-    let settings = &stage.settings;
-    let size = usize::try_from(settings.batch_size).unwrap_or(10);
-    let mut batch = Vec::new();
-    let started = Instant::now();
-    loop {
-        let limit = i32::try_from(size - batch.len()).unwrap_or(settings.batch_size);
-        let out = stage
-            .kinesis
-            .get_records()
-            .shard_iterator(&iterator)
-            .limit(limit)
-            .send()
-            .await
-            .map_err(|e| anyhow::anyhow!("{}", aws_sdk_kinesis::error::DisplayErrorContext(e)))?;
-        if let Some(behind) = out.millis_behind_latest() {
-            metrics::gauge!(
-                names::FORWARD_LAG_SECONDS,
-                "stream" => stream.to_owned(),
-                "shard" => shard.to_owned(),
-            )
-            .set(behind as f64 / 1000.0);
-        }
-        batch.extend(out.records().iter().map(|r| {
-            StreamRecord {
-                stream_name: stream.to_owned(),
-                shard_id: shard.to_owned(),
-                partition_key: r.partition_key().unwrap_or_default().to_owned(),
-                sequence_number: r.sequence_number().to_owned(),
-                arrival_ms: r
-                    .approximate_arrival_timestamp()
-                    .map_or(0, |t| t.to_millis().unwrap_or(0)),
-                data: r.data().as_ref().to_vec(),
-            }
-        }));
-        let Some(next) = out.next_shard_iterator().map(str::to_owned) else {
-            return Ok((batch, None));
-        };
-        iterator = next;
-        let full = batch.len() >= size;
-        let window_over = started.elapsed() >= settings.batch_window;
-        if full || (!batch.is_empty() && window_over) || *stop.borrow() {
-            return Ok((batch, Some(iterator)));
-        }
-        tokio::time::sleep(settings.poll_interval).await;
-        if batch.is_empty() && window_over {
-            return Ok((batch, Some(iterator)));
-        }
+    let out = stage
+        .kinesis
+        .get_records()
+        .shard_iterator(iterator)
+        .limit(READ_LIMIT)
+        .send()
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", aws_sdk_kinesis::error::DisplayErrorContext(e)))?;
+    if let Some(behind) = out.millis_behind_latest() {
+        metrics::gauge!(
+            names::FORWARD_LAG_SECONDS,
+            "stream" => stream.to_owned(),
+            "shard" => shard.to_owned(),
+        )
+        .set(behind as f64 / 1000.0);
     }
+    let records = out
+        .records()
+        .iter()
+        .map(|r| StreamRecord {
+            stream_name: stream.to_owned(),
+            shard_id: shard.to_owned(),
+            partition_key: r.partition_key().unwrap_or_default().to_owned(),
+            sequence_number: r.sequence_number().to_owned(),
+            arrival_ms: r
+                .approximate_arrival_timestamp()
+                .map_or(0, |t| t.to_millis().unwrap_or(0)),
+            data: r.data().as_ref().to_vec(),
+        })
+        .collect();
+    Ok((records, out.next_shard_iterator().map(str::to_owned)))
 }
 
 #[cfg(test)]

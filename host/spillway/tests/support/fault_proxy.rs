@@ -20,6 +20,8 @@ pub struct Faults {
     pub failed_records: AtomicUsize,
     /// PutEvents calls answered 503 during an outage.
     pub unavailable: AtomicUsize,
+    /// When each GetRecords call passed through.
+    pub reads: Mutex<Vec<Instant>>,
     calls: AtomicUsize,
     outage_until: Mutex<Option<Instant>>,
 }
@@ -165,6 +167,16 @@ async fn serve(
         let put_events = request
             .header("x-amz-target")
             .is_some_and(|t| t.ends_with(".PutEvents"));
+        if request
+            .header("x-amz-target")
+            .is_some_and(|t| t.ends_with(".GetRecords"))
+        {
+            faults
+                .reads
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(Instant::now());
+        }
         let reply = if put_events && faults.in_outage() {
             faults.unavailable.fetch_add(1, Ordering::SeqCst);
             respond(
