@@ -463,7 +463,7 @@ async fn list_shards(kinesis: &aws_sdk_kinesis::Client, stream: &str) -> Result<
 /// record of it forwarded (its checkpoint then says so, and its children start).
 ///
 /// Reads and batches are apart: each GetRecords call takes up to
-/// [`READ_LIMIT`] records, at most one call per [`READ_SPACING`] (Kinesis
+/// [`READ_LIMIT`] records (or a batch, if larger), at most one call per [`READ_SPACING`] (Kinesis
 /// serves 5 reads a second per shard), and what was read is handed to the
 /// transformer `batch.size` records at a time, once a batch is full, the
 /// batching window has passed, or nothing more is there to read.
@@ -833,8 +833,10 @@ async fn iterator(stage: &Stage, stream: &str, shard: &str) -> Result<String> {
 /// is throttled, so a shard's reads are kept at least this far apart.
 const READ_SPACING: std::time::Duration = std::time::Duration::from_millis(200);
 
-/// Most records one GetRecords call returns (Kinesis' own limit).
-const READ_LIMIT: i32 = 10_000;
+/// Most records one GetRecords call asks for, unless a batch is larger: a
+/// shard takes at most 1,000 records a second, so 5 reads of this many keep
+/// up five times over, while a read's response stays a few MB.
+const READ_LIMIT: i32 = 1_000;
 
 /// When a shard was last read.
 #[derive(Default)]
@@ -864,7 +866,7 @@ async fn read(
         .kinesis
         .get_records()
         .shard_iterator(iterator)
-        .limit(READ_LIMIT)
+        .limit(READ_LIMIT.max(stage.settings.batch_size))
         .send()
         .await
         .map_err(|e| anyhow::anyhow!("{}", aws_sdk_kinesis::error::DisplayErrorContext(e)))?;
