@@ -378,6 +378,24 @@ fn schema_changes_match_what_debezium_emits() {
     }
 }
 
+/// The handling modes that change values (tests/golden/modes/settings.properties:
+/// `binary.handling.mode=hex`, `interval.handling.mode=string`, a placeholder
+/// of its own for unchanged TOAST values), snapshotted and streamed, equal
+/// Debezium's events under the same settings.
+#[test]
+fn handling_modes_match_what_debezium_emits() {
+    let settings = std::fs::read_to_string(golden("modes/settings.properties")).expect("settings");
+    Golden {
+        database: "golden_modes",
+        setup: "modes/setup.sql",
+        changes: "modes/changes.sql",
+        recording: "modes/debezium-at-once.jsonl",
+        settings: format!("debezium.source.schema.include.list=modes\n{settings}"),
+        apply: Apply::AtOnce,
+    }
+    .assert_matches();
+}
+
 /// Every built-in type of PostgreSQL, taken from pg_type, with its extreme
 /// and special values (tests/golden/values/changes.sql: minimum, maximum,
 /// infinities, NaN, BC, past year 9999, empty, long), streamed: capture never

@@ -138,6 +138,7 @@ impl TableBuilder {
         }
         self.columns.push(Column {
             name: column,
+            unavailable: kind.unavailable(&settings.unavailable_placeholder),
             kind,
             optional: !not_null,
             default,

@@ -8,7 +8,7 @@ use regex::{Regex, RegexBuilder};
 
 use super::event::Schemas;
 use super::failure::FailureHandling;
-use super::types::{DecimalHandling, Modes, TimePrecision};
+use super::types::{BinaryHandling, DecimalHandling, IntervalHandling, Modes, TimePrecision};
 use crate::config::{Config, ConfigError};
 
 /// When to snapshot (`snapshot.mode`).
@@ -113,6 +113,9 @@ pub struct CaptureSettings {
     pub heartbeat_interval: Duration,
     /// Whether keys and values carry their schema (`debezium.format.*.schemas.enable`).
     pub schemas: Schemas,
+    /// What events carry for an unchanged TOASTed value
+    /// (`unavailable.value.placeholder`).
+    pub unavailable_placeholder: String,
     /// How often Debezium heartbeat records are written (`heartbeat.interval.ms`; zero: never).
     pub heartbeat_records: Duration,
     /// The first part of the heartbeat topic's name (`topic.heartbeat.prefix`).
@@ -233,6 +236,22 @@ impl CaptureSettings {
                     "string" => DecimalHandling::String,
                     _ => DecimalHandling::Precise,
                 },
+                binary: match text("debezium.source.binary.handling.mode")
+                    .to_ascii_lowercase()
+                    .as_str()
+                {
+                    "base64" => BinaryHandling::Base64,
+                    "base64-url-safe" => BinaryHandling::Base64UrlSafe,
+                    "hex" => BinaryHandling::Hex,
+                    _ => BinaryHandling::Bytes,
+                },
+                interval: match text("debezium.source.interval.handling.mode")
+                    .to_ascii_lowercase()
+                    .as_str()
+                {
+                    "string" => IntervalHandling::String,
+                    _ => IntervalHandling::Numeric,
+                },
                 // Learned from the server when capture connects.
                 money_separator: '.',
             },
@@ -254,6 +273,7 @@ impl CaptureSettings {
                 number("spillway.capture.heartbeat.interval.ms")?.max(100),
             ),
             schemas: Schemas::from_config(config)?,
+            unavailable_placeholder: text("debezium.source.unavailable.value.placeholder"),
             heartbeat_records: Duration::from_millis(number(
                 "debezium.source.heartbeat.interval.ms",
             )?),

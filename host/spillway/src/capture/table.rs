@@ -18,6 +18,10 @@ pub struct Column {
     pub optional: bool,
     /// Its default as a JSON value, when Debezium can state it.
     pub default: Option<String>,
+    /// What events carry for its TOASTed value when PostgreSQL did not send
+    /// it (unchanged), as JSON: `unavailable.value.placeholder` as the
+    /// column's type holds it, or `None` to write its default or null.
+    pub unavailable: Option<String>,
 }
 
 /// A captured table.
@@ -170,7 +174,7 @@ impl Table {
             write_str(&column.name, out);
             out.push(b':');
             let cell = cells.get(i).copied().unwrap_or(Cell::Absent);
-            match (cell, column.kind.unavailable()) {
+            match (cell, &column.unavailable) {
                 (Cell::Text(text), _) => column
                     .kind
                     .write_value(text, out)

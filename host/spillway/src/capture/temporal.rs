@@ -241,6 +241,59 @@ pub fn interval_micros(text: &str) -> Option<i64> {
     Some(saturate(total))
 }
 
+/// An interval as Debezium's `io.debezium.time.Interval` writes it (its
+/// `toIsoString` of pgjdbc's `PGInterval` fields): `P<y>Y<m>M<d>DT<h>H<m>M<s>S`,
+/// each field as PostgreSQL's text gives it (days and the clock are not
+/// folded into months or days), the seconds without trailing zeros. `None`
+/// for text that is not PostgreSQL's default (`postgres`) interval style.
+pub fn interval_iso(text: &str) -> Option<String> {
+    let (mut years, mut months, mut days) = (0_i64, 0_i64, 0_i64);
+    let (mut hours, mut minutes, mut seconds) = (0_i64, 0_i64, String::from("0"));
+    let mut tokens = text.split_whitespace();
+    while let Some(token) = tokens.next() {
+        if token.contains(':') {
+            let (negative, clock) = match token.strip_prefix('-') {
+                Some(rest) => (true, rest),
+                None => (false, token.strip_prefix('+').unwrap_or(token)),
+            };
+            let mut parts = clock.splitn(3, ':');
+            let sign = if negative { -1 } else { 1 };
+            hours = sign * parts.next()?.parse::<i64>().ok()?;
+            minutes = sign * parts.next()?.parse::<i64>().ok()?;
+            let clock_seconds = parts.next()?;
+            let (whole, fraction) = clock_seconds.split_once('.').unwrap_or((clock_seconds, ""));
+            let fraction = fraction.trim_end_matches('0');
+            let whole: i64 = if whole.is_empty() {
+                0
+            } else {
+                whole.parse().ok()?
+            };
+            let magnitude = if fraction.is_empty() {
+                whole.to_string()
+            } else {
+                format!("{whole}.{fraction}")
+            };
+            let zero = whole == 0 && fraction.is_empty();
+            seconds = if negative && !zero {
+                format!("-{magnitude}")
+            } else {
+                magnitude
+            };
+            continue;
+        }
+        let amount: i64 = token.parse().ok()?;
+        match tokens.next()?.trim_end_matches('s') {
+            "year" => years = amount,
+            "mon" => months = amount,
+            "day" => days = amount,
+            _ => return None,
+        }
+    }
+    Some(format!(
+        "P{years}Y{months}M{days}DT{hours}H{minutes}M{seconds}S"
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -331,6 +384,32 @@ mod tests {
             zoned_timestamp("2024-02-29 13:45:30.5+05:30", 6).as_deref(),
             Some("2024-02-29T08:15:30.500000Z")
         );
+    }
+
+    #[test]
+    fn intervals_as_text_keep_each_field_as_postgresql_gives_it() {
+        assert_eq!(
+            interval_iso("1 year 2 mons 3 days 04:05:06.789").as_deref(),
+            Some("P1Y2M3DT4H5M6.789S")
+        );
+        assert_eq!(
+            interval_iso("-1 days +02:03:00").as_deref(),
+            Some("P0Y0M-1DT2H3M0S")
+        );
+        assert_eq!(
+            interval_iso("00:00:00.000001").as_deref(),
+            Some("P0Y0M0DT0H0M0.000001S")
+        );
+        assert_eq!(
+            interval_iso("-00:00:01.5").as_deref(),
+            Some("P0Y0M0DT0H0M-1.5S")
+        );
+        assert_eq!(
+            interval_iso("100 years 11 mons 30 days 25:59:59.999999").as_deref(),
+            Some("P100Y11M30DT25H59M59.999999S")
+        );
+        assert_eq!(interval_iso("00:00:00").as_deref(), Some("P0Y0M0DT0H0M0S"));
+        assert_eq!(interval_iso("3 fortnights"), None);
     }
 
     #[test]

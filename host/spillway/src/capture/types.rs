@@ -39,6 +39,29 @@ pub enum DecimalHandling {
     String,
 }
 
+/// How bytea values are written (`binary.handling.mode`, Debezium's
+/// `BinaryHandlingMode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinaryHandling {
+    /// Connect bytes (base64 in JSON).
+    Bytes,
+    /// A string: standard base64, padded.
+    Base64,
+    /// A string: URL-safe base64 (`-` and `_`), padded.
+    Base64UrlSafe,
+    /// A string: lower-case hexadecimal.
+    Hex,
+}
+
+/// How intervals are written (`interval.handling.mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntervalHandling {
+    /// io.debezium.time.MicroDuration: microseconds, a year 365.25 days.
+    Numeric,
+    /// io.debezium.time.Interval: ISO 8601 text, `P1Y2M3DT4H5M6.78S`.
+    String,
+}
+
 /// The handling modes that change how a column is represented.
 #[derive(Debug, Clone, Copy)]
 pub struct Modes {
@@ -46,6 +69,10 @@ pub struct Modes {
     pub time: TimePrecision,
     /// `decimal.handling.mode`.
     pub decimal: DecimalHandling,
+    /// `binary.handling.mode`.
+    pub binary: BinaryHandling,
+    /// `interval.handling.mode`.
+    pub interval: IntervalHandling,
     /// The decimal separator of money's text under the server's
     /// `lc_monetary` (see [`decimal::money_separator`]).
     pub money_separator: char,
@@ -78,8 +105,8 @@ pub enum Kind {
     /// by the names Debezium gives them (`NAN`, `POSITIVE_INFINITY`,
     /// `NEGATIVE_INFINITY`).
     PlainDecimalText,
-    /// bytea.
-    Bytes,
+    /// bytea, written as `binary.handling.mode` says.
+    Bytes(BinaryHandling),
     /// Connect's Decimal: two's complement of the unscaled value at a fixed scale.
     Decimal {
         /// Digits after the point.
@@ -117,6 +144,8 @@ pub enum Kind {
     },
     /// interval in microseconds (a year is 365.25 days, a month 30.4375).
     MicroDuration,
+    /// interval as ISO 8601 text (`interval.handling.mode=string`).
+    Interval,
     /// bit(n > 1) and varbit: the bits, little-endian.
     Bits {
         /// The declared length.
@@ -194,7 +223,7 @@ impl Kind {
         let precision = if ty.typmod < 0 { 6 } else { ty.typmod };
         Some(match ty.oid {
             16 => Kind::Bool,
-            17 => Kind::Bytes,
+            17 => Kind::Bytes(modes.binary),
             20 | 26 => Kind::Int64,
             21 => Kind::Int16,
             23 => Kind::Int32,
@@ -241,7 +270,10 @@ impl Kind {
             1184 => Kind::ZonedTimestamp {
                 digits: precision.clamp(0, 6) as u32,
             },
-            1186 => Kind::MicroDuration,
+            1186 => match modes.interval {
+                IntervalHandling::Numeric => Kind::MicroDuration,
+                IntervalHandling::String => Kind::Interval,
+            },
             // bit(1), and bit of no declared length (a column typed
             // `pg_catalog.bit`), are booleans to Debezium.
             1560 if ty.typmod <= 1 => Kind::Bool,
@@ -273,7 +305,8 @@ impl Kind {
             Kind::Int64 => (r#""type":"int64""#.into(), String::new()),
             Kind::Float32 => (r#""type":"float""#.into(), String::new()),
             Kind::Float64 => (r#""type":"double""#.into(), String::new()),
-            Kind::Bytes => (r#""type":"bytes""#.into(), String::new()),
+            Kind::Bytes(BinaryHandling::Bytes) => (r#""type":"bytes""#.into(), String::new()),
+            Kind::Bytes(_) => (r#""type":"string""#.into(), String::new()),
             Kind::PlainDecimalText
             | Kind::Text {
                 name: None,
@@ -325,6 +358,7 @@ impl Kind {
             Kind::TimestampMicros => logical("int64", "io.debezium.time.MicroTimestamp"),
             Kind::ZonedTimestamp { .. } => logical("string", "io.debezium.time.ZonedTimestamp"),
             Kind::MicroDuration => logical("int64", "io.debezium.time.MicroDuration"),
+            Kind::Interval => logical("string", "io.debezium.time.Interval"),
             Kind::Bits { length } => (
                 r#""type":"bytes""#.into(),
                 format!(
@@ -395,9 +429,9 @@ impl Kind {
                 Some(name) => write_str(name, out),
                 None => write_str(text, out),
             },
-            Kind::Bytes => {
+            Kind::Bytes(binary) => {
                 let hex = text.strip_prefix("\\x").ok_or_else(bad)?;
-                write_base64(&decode_hex(hex).ok_or_else(bad)?, out);
+                write_binary(*binary, &decode_hex(hex).ok_or_else(bad)?, out);
             }
             Kind::Decimal { scale, .. } => {
                 match decimal::unscaled_bytes(text, Some(*scale)) {
@@ -453,6 +487,7 @@ impl Kind {
                 let micros = temporal::interval_micros(text).ok_or_else(bad)?;
                 write_json(&micros, out);
             }
+            Kind::Interval => write_str(&temporal::interval_iso(text).ok_or_else(bad)?, out),
             Kind::Bits { .. } => write_base64(&bits_le(text).ok_or_else(bad)?, out),
             Kind::Point => {
                 let (x, y) = parse_point(text).ok_or_else(bad)?;
@@ -521,7 +556,8 @@ impl Kind {
             Kind::Array(_) => "[]",
             // Zero as Java's BigInteger writes it (one zero byte).
             Kind::Decimal { .. } => "\"AA==\"",
-            Kind::Bytes | Kind::Bits { .. } => "\"\"",
+            Kind::Bytes(_) | Kind::Bits { .. } => "\"\"",
+            Kind::Interval => "\"P0Y0M0DT0H0M0S\"",
             Kind::VariableDecimal => r#"{"scale":0,"value":"AA=="}"#,
             Kind::Point => r#"{"x":0.0,"y":0.0,"wkb":null,"srid":null}"#,
             Kind::Money { inner, .. } => inner.zero(),
@@ -529,18 +565,30 @@ impl Kind {
         }
     }
 
-    /// Debezium's placeholder for a TOASTed value PostgreSQL did not send
-    /// (`unavailable.value.placeholder`), in this kind's representation.
-    pub fn unavailable(&self) -> Option<&'static str> {
+    /// What Debezium writes for a TOASTed value PostgreSQL did not send:
+    /// `placeholder` (`unavailable.value.placeholder`) as the column's schema
+    /// type holds it, as JSON: the text in a string (a bytea column's too,
+    /// under a `binary.handling.mode` that makes it a string), its bytes in
+    /// bytes. `None` for kinds that have no placeholder (they are written as
+    /// their default or null).
+    pub fn unavailable(&self, placeholder: &str) -> Option<String> {
+        let mut out = Vec::new();
         match self {
-            Kind::Text { .. } | Kind::PlainDecimalText => Some("\"__debezium_unavailable_value\""),
-            Kind::Bytes => Some("\"X19kZWJleml1bV91bmF2YWlsYWJsZV92YWx1ZQ==\""),
-            Kind::Money { inner, .. } => inner.unavailable(),
+            Kind::Text { .. } | Kind::PlainDecimalText | Kind::Bytes(_) => match self {
+                Kind::Bytes(BinaryHandling::Bytes) => {
+                    write_base64(placeholder.as_bytes(), &mut out);
+                }
+                _ => write_str(placeholder, &mut out),
+            },
+            Kind::Money { inner, .. } => return inner.unavailable(placeholder),
             Kind::Array(inner) if matches!(**inner, Kind::Text { .. }) => {
-                Some("[\"__debezium_unavailable_value\"]")
+                out.push(b'[');
+                write_str(placeholder, &mut out);
+                out.push(b']');
             }
-            _ => None,
+            _ => return None,
         }
+        String::from_utf8(out).ok()
     }
 }
 
@@ -560,6 +608,27 @@ fn write_base64(bytes: &[u8], out: &mut Vec<u8>) {
     out.push(b'"');
     append_base64(bytes, out);
     out.push(b'"');
+}
+
+/// Bytes as a JSON string in `binary`'s encoding (Java's `Base64.getEncoder`,
+/// `getUrlEncoder` or Debezium's `HexConverter`).
+fn write_binary(binary: BinaryHandling, bytes: &[u8], out: &mut Vec<u8>) {
+    match binary {
+        BinaryHandling::Bytes | BinaryHandling::Base64 => write_base64(bytes, out),
+        BinaryHandling::Base64UrlSafe => {
+            let text = base64::engine::general_purpose::URL_SAFE.encode(bytes);
+            write_str(&text, out);
+        }
+        BinaryHandling::Hex => {
+            const DIGITS: &[u8; 16] = b"0123456789abcdef";
+            out.push(b'"');
+            for byte in bytes {
+                out.push(DIGITS[usize::from(byte >> 4)]);
+                out.push(DIGITS[usize::from(byte & 0x0f)]);
+            }
+            out.push(b'"');
+        }
+    }
 }
 
 /// Writes `s` as a JSON string.
@@ -699,6 +768,33 @@ mod tests {
         let mut out = Vec::new();
         kind.write_value(text, &mut out).expect("value converts");
         String::from_utf8(out).expect("utf-8")
+    }
+
+    #[test]
+    fn bytea_is_written_in_each_binary_handling_mode() {
+        // 0xfb 0xff 0xbf: base64 "+/+/", URL-safe "-_-_" (Java's encoders, padded).
+        let value = "\\xfbffbf";
+        let mode = |binary| Kind::Bytes(binary);
+        assert_eq!(json(&mode(BinaryHandling::Bytes), value), r#""+/+/""#);
+        assert_eq!(json(&mode(BinaryHandling::Base64), value), r#""+/+/""#);
+        assert_eq!(
+            json(&mode(BinaryHandling::Base64UrlSafe), value),
+            r#""-_-_""#
+        );
+        assert_eq!(json(&mode(BinaryHandling::Hex), value), r#""fbffbf""#);
+        assert_eq!(
+            json(&mode(BinaryHandling::Base64UrlSafe), "\\xfb"),
+            r#""-w==""#
+        );
+        // The placeholder of an unchanged TOASTed value: bytes in bytes, text in a string.
+        assert_eq!(
+            mode(BinaryHandling::Bytes).unavailable("__gone").as_deref(),
+            Some(r#""X19nb25l""#)
+        );
+        assert_eq!(
+            mode(BinaryHandling::Hex).unavailable("__gone").as_deref(),
+            Some(r#""__gone""#)
+        );
     }
 
     #[test]

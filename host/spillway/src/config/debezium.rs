@@ -237,6 +237,29 @@ pub static KEYS: &[Key] = &[
         "How NUMERIC and DECIMAL values are represented.",
     ),
     key(
+        "debezium.source.binary.handling.mode",
+        Some("bytes"),
+        Value::OneOf(&["bytes", "base64", "base64-url-safe", "hex"]),
+        "How bytea values are represented: Connect bytes (base64 in JSON), or a string in \
+         standard base64, URL-safe base64 or lower-case hex.",
+    ),
+    key(
+        "debezium.source.interval.handling.mode",
+        Some("numeric"),
+        Value::OneOf(&["numeric", "string"]),
+        "How intervals are represented: microseconds (io.debezium.time.MicroDuration, a year \
+         counted as 365.25 days), or ISO 8601 text (io.debezium.time.Interval, \
+         `P1Y2M3DT4H5M6.78S`, each field as PostgreSQL gives it).",
+    ),
+    key(
+        "debezium.source.unavailable.value.placeholder",
+        Some("__debezium_unavailable_value"),
+        TEXT,
+        "What an event carries for a TOASTed value PostgreSQL did not send because the change \
+         left it alone: this text in a string column (and a bytea column represented as a \
+         string), its bytes in a bytea column represented as bytes.",
+    ),
+    key(
         "debezium.source.event.processing.failure.handling.mode",
         Some("fail"),
         Value::OneOf(&["fail", "warn", "skip", "ignore"]),
