@@ -99,9 +99,50 @@ impl Stage {
     }
 }
 
+/// Checks the settings of every stage in `stages` (and of its plugin) before
+/// any starts, so a mistake in one stage's settings never leaves another's
+/// work half done (a slot created, a snapshot begun); every problem is listed.
+pub fn validate(config: &Config, stages: &[Stage]) -> Result<()> {
+    let mut problems = Vec::new();
+    let mut check = |result: Result<(), ConfigError>| {
+        if let Err(e) = result {
+            problems.push(e.to_string());
+        }
+    };
+    for stage in stages {
+        match stage {
+            Stage::Capture => {
+                check(CaptureSettings::from_config(config).map(drop));
+                if !stdout_sink(config) {
+                    check(KinesisSettings::from_config(config).map(drop));
+                    check(plugins::spec(config, Kind::Mapper).map(drop));
+                }
+            }
+            Stage::Forward => {
+                check(ForwardSettings::from_config(config).map(drop));
+                check(plugins::spec(config, Kind::Transformer).map(drop));
+            }
+            Stage::Consume => {
+                check(ConsumeSettings::from_config(config).map(drop));
+                check(plugins::spec(config, Kind::Consumer).map(drop));
+            }
+        }
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "nothing was started: the settings of the stages to run have {} problem(s):\n  - {}",
+        problems.len(),
+        problems.join("\n  - ")
+    )
+}
+
 /// Runs `stages` until SIGTERM or Ctrl-C, or until one fails; serves the
-/// health and metrics endpoint when `spillway.http.address` is set.
+/// health and metrics endpoint when `spillway.http.address` is set. Every
+/// stage's settings are checked first ([`validate`]).
 pub fn run(config: Config, stages: &[Stage]) -> Result<()> {
+    validate(&config, stages)?;
     let config = Arc::new(config);
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {

@@ -119,3 +119,28 @@ fn every_change_reaches_the_consumer_in_order() {
         "{metrics}"
     );
 }
+
+#[test]
+fn a_mistake_in_one_stage_starts_no_stage() {
+    let db = Database::create("pipeline_invalid");
+    db.sql("CREATE TABLE t (id int PRIMARY KEY)");
+    let dir = tempfile::tempdir().expect("dir");
+    let config = db.pipeline_config(dir.path(), "invalid");
+    let mut text = std::fs::read_to_string(&config).expect("config");
+    text.push_str("\nspillway.consumer.workers=0\nspillway.mapper.memory.mb=100000\n");
+    std::fs::write(&config, text).expect("config");
+    let (ran, out, err) = spillway(&["run", "--config", config.to_str().expect("path")], &[]);
+    assert!(!ran, "{out}{err}");
+    assert!(err.contains("nothing was started"), "{err}");
+    assert!(err.contains("'spillway.consumer.workers' = '0'"), "{err}");
+    assert!(
+        err.contains("'spillway.mapper.memory.mb' = '100000'"),
+        "{err}"
+    );
+    // Capture, first in line, made no slot and took no snapshot.
+    let slots = db.sql(&format!(
+        "SELECT count(*) FROM pg_replication_slots WHERE database = '{}'",
+        db.name
+    ));
+    assert_eq!(slots.trim(), "0", "{err}");
+}
