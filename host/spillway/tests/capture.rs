@@ -396,6 +396,37 @@ fn handling_modes_match_what_debezium_emits() {
     .assert_matches();
 }
 
+/// Logical decoding messages (tests/golden/messages/): transactional and not,
+/// text, binary and empty, one inside a transaction with a change, equal
+/// Debezium's `op: "m"` events; Spillway's own heartbeat messages, written
+/// every 200 ms meanwhile, never become events.
+#[test]
+fn logical_decoding_messages_match_what_debezium_emits() {
+    let run = Golden {
+        database: "golden_messages",
+        setup: "messages/setup.sql",
+        changes: "messages/changes.sql",
+        recording: "messages/debezium-at-once.jsonl",
+        settings: "debezium.source.schema.include.list=messages\n\
+                   spillway.capture.heartbeat.interval.ms=200"
+            .to_owned(),
+        apply: Apply::AtOnce,
+    }
+    .run();
+    let found = compare(&run.expected, &run.actual, &[], &[], &run.log);
+    assert!(
+        found.is_empty(),
+        "differences from Debezium:\n{}",
+        found.join("\n")
+    );
+    assert!(
+        run.actual
+            .iter()
+            .all(|r| r["key"]["payload"]["prefix"] != "spillway-heartbeat"),
+        "a heartbeat became an event"
+    );
+}
+
 /// Every built-in type of PostgreSQL, taken from pg_type, with its extreme
 /// and special values (tests/golden/values/changes.sql: minimum, maximum,
 /// infinities, NaN, BC, past year 9999, empty, long), streamed: capture never

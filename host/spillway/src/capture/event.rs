@@ -223,7 +223,27 @@ impl Encoder {
     }
 
     fn write_tail(&self, table: &Table, op: Op, p: &Position, out: &mut Vec<u8>) {
-        out.extend_from_slice(br#","source":{"version":""#);
+        out.push(b',');
+        self.write_source(&table.schema, &table.name, p, out);
+        out.extend_from_slice(br#","transaction":"#);
+        match &p.transaction {
+            Some(block) => block.write(out),
+            None => out.extend_from_slice(b"null"),
+        }
+        let now = now_ns();
+        let _ = write!(
+            out,
+            r#","op":"{}","ts_ms":{},"ts_us":{},"ts_ns":{now}}}"#,
+            op.code(),
+            now / 1_000_000,
+            now / 1000
+        );
+    }
+
+    /// Writes `"source":{...}`: Debezium's source block for an event of
+    /// `schema`.`table` (both empty for a logical decoding message) at `p`.
+    pub fn write_source(&self, schema: &str, table: &str, p: &Position, out: &mut Vec<u8>) {
+        out.extend_from_slice(br#""source":{"version":""#);
         out.extend_from_slice(VERSION.as_bytes());
         out.extend_from_slice(br#"","connector":"postgresql","name":"#);
         write_str(&self.server, out);
@@ -245,34 +265,23 @@ impl Encoder {
             p.ts_us,
             p.ts_us * 1000
         );
-        write_str(&table.schema, out);
+        write_str(schema, out);
         out.extend_from_slice(br#","table":"#);
-        write_str(&table.name, out);
+        write_str(table, out);
         let _ = match p.tx_id {
             Some(tx) => write!(out, r#","txId":{tx}"#),
             None => out.write_all(br#","txId":null"#),
         };
-        let now = now_ns();
         let _ = write!(
             out,
-            r#","lsn":{},"xmin":null,"origin":null,"origin_lsn":null}},"transaction":"#,
+            r#","lsn":{},"xmin":null,"origin":null,"origin_lsn":null}}"#,
             p.lsn
-        );
-        match &p.transaction {
-            Some(block) => block.write(out),
-            None => out.extend_from_slice(b"null"),
-        }
-        let _ = write!(
-            out,
-            r#","op":"{}","ts_ms":{},"ts_us":{},"ts_ns":{now}}}"#,
-            op.code(),
-            now / 1_000_000,
-            now / 1000
         );
     }
 }
 
-fn now_ns() -> i64 {
+/// Now, in nanoseconds since the epoch.
+pub fn now_ns() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as i64)

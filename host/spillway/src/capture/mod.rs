@@ -8,7 +8,8 @@
 //! - [`types`], [`decimal`], [`temporal`]: PostgreSQL values as Debezium
 //!   represents them; [`table`]: a table's columns, key and schemas;
 //!   [`event`]: the events' JSON; [`transaction`]: transaction metadata;
-//!   [`heartbeat`]: Debezium's heartbeat records;
+//!   [`heartbeat`]: Debezium's heartbeat records; [`message`]: logical
+//!   decoding messages as events;
 //! - [`snapshot`]: the initial snapshot, read through the slot's exported
 //!   snapshot so that it meets the stream without gap or overlap; [`state`]:
 //!   the record that it started and completed;
@@ -26,6 +27,7 @@ mod event;
 mod failure;
 mod heartbeat;
 mod kinesis;
+mod message;
 mod preflight;
 mod settings;
 mod sink;

@@ -116,6 +116,11 @@ pub struct CaptureSettings {
     /// What events carry for an unchanged TOASTed value
     /// (`unavailable.value.placeholder`).
     pub unavailable_placeholder: String,
+    /// Prefixes of logical decoding messages to write as events
+    /// (`message.prefix.include.list`; empty: all).
+    pub message_include: Vec<Regex>,
+    /// Prefixes of logical decoding messages never written (`message.prefix.exclude.list`).
+    pub message_exclude: Vec<Regex>,
     /// How often Debezium heartbeat records are written (`heartbeat.interval.ms`; zero: never).
     pub heartbeat_records: Duration,
     /// The first part of the heartbeat topic's name (`topic.heartbeat.prefix`).
@@ -274,6 +279,8 @@ impl CaptureSettings {
             ),
             schemas: Schemas::from_config(config)?,
             unavailable_placeholder: text("debezium.source.unavailable.value.placeholder"),
+            message_include: regexes("debezium.source.message.prefix.include.list"),
+            message_exclude: regexes("debezium.source.message.prefix.exclude.list"),
             heartbeat_records: Duration::from_millis(number(
                 "debezium.source.heartbeat.interval.ms",
             )?),
@@ -316,8 +323,10 @@ impl CaptureSettings {
 
 /// The topics capture writes that are no table's, as the configuration
 /// sets them up: `<topic.prefix>.transaction` with
-/// `provide.transaction.metadata`, and `<topic.heartbeat.prefix>.<topic.prefix>`
-/// with `heartbeat.interval.ms` above zero. With the Kinesis sink each is a
+/// `provide.transaction.metadata`, `<topic.heartbeat.prefix>.<topic.prefix>`
+/// with `heartbeat.interval.ms` above zero, and `<topic.prefix>.message` with
+/// a `message.prefix.include.list` (without one, messages are written only
+/// if the database emits some: see docs/CONFIGURATION.md). With the Kinesis sink each is a
 /// stream that must exist (`spillway check` says so, `spillway provision`
 /// creates them). Reads only those keys, so it works on any configuration.
 pub fn other_topics(config: &Config) -> Vec<String> {
@@ -340,6 +349,12 @@ pub fn other_topics(config: &Config) -> Vec<String> {
         .ok()
         .flatten()
         .is_some_and(|ms| ms > 0);
+    if config
+        .get("debezium.source.message.prefix.include.list")
+        .is_some()
+    {
+        topics.push(format!("{prefix}.message"));
+    }
     if heartbeats {
         let beats = config
             .get("debezium.source.topic.heartbeat.prefix")

@@ -37,6 +37,7 @@ use super::Tables;
 use super::catalog::{Catalog, Relation};
 use super::event::{Encoder, Op, Position, Record, cells};
 use super::heartbeat::Heartbeats;
+use super::message::Messages;
 use super::settings::CaptureSettings;
 use super::sink::Sink;
 use super::table::{Cell, Table};
@@ -90,6 +91,8 @@ struct Streamer<'a, S: Sink> {
     tracker: Option<Tracker>,
     /// Debezium heartbeat records, when `heartbeat.interval.ms` is set.
     heartbeats: Option<Heartbeats>,
+    /// Which logical decoding messages become events.
+    messages: Messages,
     sink: &'a mut S,
     batch: Vec<Record>,
     oldest: Option<Instant>,
@@ -132,6 +135,13 @@ pub async fn run<S: Sink, F: Future<Output = ()>>(
         tracker: settings
             .transaction_metadata
             .then(|| Tracker::new(&settings.prefix, settings.schemas)),
+        messages: Messages::new(
+            &settings.prefix,
+            settings.message_include.clone(),
+            settings.message_exclude.clone(),
+            settings.modes.binary,
+            settings.schemas,
+        ),
         heartbeats: Heartbeats::new(
             settings.heartbeat_records,
             &settings.heartbeat_topic_prefix,
@@ -380,12 +390,30 @@ impl<S: Sink> Streamer<'_, S> {
                     }
                 }
             }
-            EventType::Message { message_lsn, .. } if self.transaction.is_none() => {
-                // A heartbeat (ours, or anyone's): every transaction that
-                // committed before it has been received.
-                self.committed = Some(message_lsn.value());
-                if self.batch.is_empty() {
-                    self.flush(events).await?;
+            EventType::Message {
+                message_lsn,
+                prefix,
+                content,
+                ..
+            } => {
+                let lsn = message_lsn.value();
+                if self.messages.accepts(&prefix) {
+                    let mut position = self.position(lsn);
+                    if self.transaction.is_none() {
+                        position.ts_us = chrono::Utc::now().timestamp_micros();
+                    }
+                    let record = self
+                        .messages
+                        .event(self.encoder, &prefix, &content, &position);
+                    self.push(record);
+                }
+                if self.transaction.is_none() {
+                    // Outside a transaction (ours are heartbeats): every
+                    // transaction that committed before it has been received.
+                    self.committed = Some(lsn);
+                    if self.batch.is_empty() {
+                        self.flush(events).await?;
+                    }
                 }
             }
             EventType::Relation {

@@ -612,7 +612,7 @@ fn write_base64(bytes: &[u8], out: &mut Vec<u8>) {
 
 /// Bytes as a JSON string in `binary`'s encoding (Java's `Base64.getEncoder`,
 /// `getUrlEncoder` or Debezium's `HexConverter`).
-fn write_binary(binary: BinaryHandling, bytes: &[u8], out: &mut Vec<u8>) {
+pub fn write_binary(binary: BinaryHandling, bytes: &[u8], out: &mut Vec<u8>) {
     match binary {
         BinaryHandling::Bytes | BinaryHandling::Base64 => write_base64(bytes, out),
         BinaryHandling::Base64UrlSafe => {

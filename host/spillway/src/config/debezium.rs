@@ -178,6 +178,21 @@ pub static KEYS: &[Key] = &[
         "Regular expressions for columns to drop from events; not with the include list.",
     ),
     key(
+        "debezium.source.message.prefix.include.list",
+        None,
+        REGEXES,
+        "Regular expressions for the prefixes of logical decoding messages \
+         (pg_logical_emit_message) written as `op: \"m\"` events on \
+         `<topic.prefix>.message`; default: every prefix. Not with the exclude list.",
+    ),
+    key(
+        "debezium.source.message.prefix.exclude.list",
+        None,
+        REGEXES,
+        "Regular expressions for message prefixes never written as events (`.*`: none is). \
+         Spillway's own heartbeat messages (prefix `spillway-heartbeat`) never are.",
+    ),
+    key(
         "debezium.source.snapshot.mode",
         Some("initial"),
         Value::OneOf(&[
@@ -373,6 +388,10 @@ const EXCLUSIVE: &[(&str, &str)] = &[
     (
         "debezium.source.column.include.list",
         "debezium.source.column.exclude.list",
+    ),
+    (
+        "debezium.source.message.prefix.include.list",
+        "debezium.source.message.prefix.exclude.list",
     ),
 ];
 

@@ -218,7 +218,6 @@ pub static FAMILIES: &[Family] = &[
     refused("debezium.source.field.name.adjustment.mode", NOT_YET),
     refused("debezium.source.sanitize.field.names", NOT_YET),
     refused("debezium.source.publish.via.partition.root", NOT_YET),
-    refused("debezium.source.message.prefix.*", NOT_YET),
     refused(
         "debezium.source.snapshot.select.statement.overrides*",
         NOT_YET,

@@ -1,0 +1,6 @@
+SELECT pg_logical_emit_message(true, 'outbox', '{"order":2,"event":"created"}');
+SELECT pg_logical_emit_message(false, 'audit', 'marker');
+BEGIN; INSERT INTO messages.orders VALUES (2, 'with a message'); SELECT pg_logical_emit_message(true, 'outbox', 'in a transaction'); COMMIT;
+SELECT pg_logical_emit_message(true, 'binary', '\x00ff10'::bytea);
+SELECT pg_logical_emit_message(true, '', '');
+UPDATE messages.orders SET note = 'after' WHERE id = 1;
