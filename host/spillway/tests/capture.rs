@@ -427,6 +427,23 @@ fn logical_decoding_messages_match_what_debezium_emits() {
     );
 }
 
+/// Types of PostgreSQL's contrib extensions (tests/golden/extensions/):
+/// citext, hstore, ltree, their arrays and a domain over one, written as
+/// Debezium writes them; the isn types and lquery left out, as Debezium
+/// leaves them out.
+#[test]
+fn extension_types_match_what_debezium_emits() {
+    Golden {
+        database: "golden_extensions",
+        setup: "extensions/setup.sql",
+        changes: "extensions/changes.sql",
+        recording: "extensions/debezium-at-once.jsonl",
+        settings: "debezium.source.schema.include.list=extensions".to_owned(),
+        apply: Apply::AtOnce,
+    }
+    .assert_matches();
+}
+
 /// Every built-in type of PostgreSQL, taken from pg_type, with its extreme
 /// and special values (tests/golden/values/changes.sql: minimum, maximum,
 /// infinities, NaN, BC, past year 9999, empty, long), streamed: capture never

@@ -60,14 +60,18 @@ pub struct Relation<'a> {
 /// The columns describing a type that both catalog queries select, for the
 /// type `t` with `bt` its base type: the base type, the type modifier (a
 /// domain's own, else `typmod`), the type's kind (`typtype`), an array's
-/// element and an enum's labels.
+/// element, an enum's labels, and the name of the base type (an array's
+/// element's), which identifies extension types (their OIDs differ from
+/// database to database).
 fn type_columns(typmod: &str) -> String {
     format!(
         "CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END, \
          CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE {typmod} END, t.typtype, \
          CASE WHEN bt.typcategory = 'A' THEN bt.typelem END, \
          (SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_enum e \
-          WHERE e.enumtypid = CASE WHEN bt.typcategory = 'A' THEN bt.typelem ELSE bt.oid END)"
+          WHERE e.enumtypid = CASE WHEN bt.typcategory = 'A' THEN bt.typelem ELSE bt.oid END), \
+         (SELECT x.typname FROM pg_type x \
+          WHERE x.oid = CASE WHEN bt.typcategory = 'A' THEN bt.typelem ELSE bt.oid END)"
     )
 }
 
@@ -307,25 +311,26 @@ impl Catalog {
             }
             let building = tables.entry(oid).or_insert_with(|| TableBuilder {
                 identity: get(3).unwrap_or_default(),
-                primary_key: get(15).as_deref() == Some("t"),
+                primary_key: get(16).as_deref() == Some("t"),
                 readable: get(4).as_deref() == Some("t"),
                 estimate: get(5).and_then(|e| e.parse().ok()),
                 ..TableBuilder::new(schema, name)
             });
-            let labels = get(11);
+            let (labels, type_name) = (get(11), get(12));
             let ty = CatalogType {
                 oid: get(7).and_then(|o| o.parse().ok()).unwrap_or(0),
                 typmod: get(8).and_then(|m| m.parse().ok()).unwrap_or(-1),
                 element: get(10).and_then(|e| e.parse().ok()),
                 enum_labels: labels.as_deref(),
+                name: type_name.as_deref(),
             };
             building.add(
                 settings,
                 column,
                 &ty,
-                get(12).as_deref() == Some("t"),
-                get(13).as_deref(),
-                get(14).and_then(|p| p.parse::<i64>().ok()),
+                get(13).as_deref() == Some("t"),
+                get(14).as_deref(),
+                get(15).and_then(|p| p.parse::<i64>().ok()),
             );
         }
         let mut captured = Vec::new();
@@ -403,6 +408,7 @@ impl Catalog {
             domain_typmod: Option<i32>,
             element: Option<u32>,
             labels: Option<String>,
+            name: Option<String>,
         }
         /// A column the table still has: its type, NOT NULL, default and
         /// place in the primary key.
@@ -434,6 +440,7 @@ impl Catalog {
                         .filter(|_| is_domain),
                     element: get(4).and_then(|e| e.parse().ok()),
                     labels: get(5),
+                    name: get(6),
                 },
             );
         }
@@ -478,6 +485,7 @@ impl Catalog {
                     .unwrap_or(column.type_modifier),
                 element: info.and_then(|t| t.element),
                 enum_labels: info.and_then(|t| t.labels.as_deref()),
+                name: info.and_then(|t| t.name.as_deref()),
             };
             building.add(
                 settings,

@@ -153,6 +153,9 @@ pub enum Kind {
     },
     /// point, as Debezium's geometry Point.
     Point,
+    /// hstore, as a JSON object's text (`hstore.handling.mode=json`):
+    /// io.debezium.data.Json.
+    Hstore,
     /// A one-dimensional array of another kind.
     Array(Box<Kind>),
     /// money: its text, whatever the server's `lc_monetary`, read as a plain
@@ -178,6 +181,9 @@ pub struct CatalogType<'a> {
     /// For an enum type (or an array of one), the enum's labels in order,
     /// comma-separated.
     pub enum_labels: Option<&'a str>,
+    /// The type's name (an array's element's): how extension types, whose
+    /// OIDs differ from database to database, are known.
+    pub name: Option<&'a str>,
 }
 
 impl Kind {
@@ -196,6 +202,7 @@ impl Kind {
                     typmod: ty.typmod,
                     element: None,
                     enum_labels: ty.enum_labels,
+                    name: ty.name,
                 },
                 modes,
             )?;
@@ -282,7 +289,14 @@ impl Kind {
                 length: if ty.typmod < 0 { i32::MAX } else { ty.typmod },
             },
             600 => Kind::Point,
-            _ => return None,
+            // Extension types, by name, as Debezium's PostgresType resolves
+            // them (the isn types and lquery it leaves out).
+            _ => match ty.name? {
+                "citext" => plain,
+                "ltree" => text("io.debezium.data.Ltree"),
+                "hstore" => Kind::Hstore,
+                _ => return None,
+            },
         })
     }
 
@@ -359,6 +373,7 @@ impl Kind {
             Kind::ZonedTimestamp { .. } => logical("string", "io.debezium.time.ZonedTimestamp"),
             Kind::MicroDuration => logical("int64", "io.debezium.time.MicroDuration"),
             Kind::Interval => logical("string", "io.debezium.time.Interval"),
+            Kind::Hstore => logical("string", "io.debezium.data.Json"),
             Kind::Bits { length } => (
                 r#""type":"bytes""#.into(),
                 format!(
@@ -488,6 +503,7 @@ impl Kind {
                 write_json(&micros, out);
             }
             Kind::Interval => write_str(&temporal::interval_iso(text).ok_or_else(bad)?, out),
+            Kind::Hstore => write_str(&hstore_json(text).ok_or_else(bad)?, out),
             Kind::Bits { .. } => write_base64(&bits_le(text).ok_or_else(bad)?, out),
             Kind::Point => {
                 let (x, y) = parse_point(text).ok_or_else(bad)?;
@@ -574,12 +590,10 @@ impl Kind {
     pub fn unavailable(&self, placeholder: &str) -> Option<String> {
         let mut out = Vec::new();
         match self {
-            Kind::Text { .. } | Kind::PlainDecimalText | Kind::Bytes(_) => match self {
-                Kind::Bytes(BinaryHandling::Bytes) => {
-                    write_base64(placeholder.as_bytes(), &mut out);
-                }
-                _ => write_str(placeholder, &mut out),
-            },
+            Kind::Bytes(BinaryHandling::Bytes) => write_base64(placeholder.as_bytes(), &mut out),
+            Kind::Text { .. } | Kind::PlainDecimalText | Kind::Hstore | Kind::Bytes(_) => {
+                write_str(placeholder, &mut out);
+            }
             Kind::Money { inner, .. } => return inner.unavailable(placeholder),
             Kind::Array(inner) if matches!(**inner, Kind::Text { .. }) => {
                 out.push(b'[');
@@ -629,6 +643,45 @@ pub fn write_binary(binary: BinaryHandling, bytes: &[u8], out: &mut Vec<u8>) {
             out.push(b'"');
         }
     }
+}
+
+/// An hstore's text (`"k"=>"v", "n"=>NULL`) as the text of a JSON object
+/// (`{"k":"v","n":null}`), in the hstore's order, as Debezium writes it.
+fn hstore_json(text: &str) -> Option<String> {
+    /// A double-quoted hstore string from the start of `rest`, and what follows.
+    fn quoted(rest: &str) -> Option<(String, &str)> {
+        let mut chars = rest.strip_prefix('"')?.char_indices();
+        let mut value = String::new();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '\\' => value.push(chars.next()?.1),
+                '"' => return Some((value, &rest[i + 2..])),
+                c => value.push(c),
+            }
+        }
+        None
+    }
+    let mut entries = serde_json::Map::new();
+    let mut rest = text.trim_start();
+    while !rest.is_empty() {
+        let (key, after) = quoted(rest)?;
+        let after = after.trim_start().strip_prefix("=>")?.trim_start();
+        let (value, after) = match after.strip_prefix("NULL") {
+            Some(after) => (serde_json::Value::Null, after),
+            None => {
+                let (value, after) = quoted(after)?;
+                (serde_json::Value::String(value), after)
+            }
+        };
+        entries.insert(key, value);
+        let after = after.trim_start();
+        rest = match after.strip_prefix(',') {
+            Some(next) => next.trim_start(),
+            None if after.is_empty() => after,
+            None => return None,
+        };
+    }
+    serde_json::to_string(&entries).ok()
 }
 
 /// Writes `s` as a JSON string.
@@ -768,6 +821,20 @@ mod tests {
         let mut out = Vec::new();
         kind.write_value(text, &mut out).expect("value converts");
         String::from_utf8(out).expect("utf-8")
+    }
+
+    #[test]
+    fn hstore_becomes_a_json_object_in_its_order() {
+        assert_eq!(
+            hstore_json(r#""a"=>"1", "b c"=>"d e", "nul"=>NULL"#).as_deref(),
+            Some(r#"{"a":"1","b c":"d e","nul":null}"#)
+        );
+        assert_eq!(
+            hstore_json(r#""k"=>"quote\"d", "empty"=>"""#).as_deref(),
+            Some(r#"{"k":"quote\"d","empty":""}"#)
+        );
+        assert_eq!(hstore_json("").as_deref(), Some("{}"));
+        assert_eq!(hstore_json(r#""a"=>"#), None);
     }
 
     #[test]
