@@ -444,6 +444,23 @@ fn extension_types_match_what_debezium_emits() {
     .assert_matches();
 }
 
+/// The same extension types under `hstore.handling.mode=map`
+/// (tests/golden/hstore_map/): hstore as a map of strings.
+#[test]
+fn hstore_as_a_map_matches_what_debezium_emits() {
+    Golden {
+        database: "golden_hstore_map",
+        setup: "hstore_map/setup.sql",
+        changes: "hstore_map/changes.sql",
+        recording: "hstore_map/debezium-at-once.jsonl",
+        settings: "debezium.source.schema.include.list=hstore_map\n\
+                   debezium.source.hstore.handling.mode=map"
+            .to_owned(),
+        apply: Apply::AtOnce,
+    }
+    .assert_matches();
+}
+
 /// Every built-in type of PostgreSQL, taken from pg_type, with its extreme
 /// and special values (tests/golden/values/changes.sql: minimum, maximum,
 /// infinities, NaN, BC, past year 9999, empty, long), streamed: capture never

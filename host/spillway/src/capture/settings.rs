@@ -8,7 +8,9 @@ use regex::{Regex, RegexBuilder};
 
 use super::event::Schemas;
 use super::failure::FailureHandling;
-use super::types::{BinaryHandling, DecimalHandling, IntervalHandling, Modes, TimePrecision};
+use super::types::{
+    BinaryHandling, DecimalHandling, HstoreHandling, IntervalHandling, Modes, TimePrecision,
+};
 use crate::config::{Config, ConfigError};
 
 /// When to snapshot (`snapshot.mode`).
@@ -249,6 +251,13 @@ impl CaptureSettings {
                     "base64-url-safe" => BinaryHandling::Base64UrlSafe,
                     "hex" => BinaryHandling::Hex,
                     _ => BinaryHandling::Bytes,
+                },
+                hstore: match text("debezium.source.hstore.handling.mode")
+                    .to_ascii_lowercase()
+                    .as_str()
+                {
+                    "map" => HstoreHandling::Map,
+                    _ => HstoreHandling::Json,
                 },
                 interval: match text("debezium.source.interval.handling.mode")
                     .to_ascii_lowercase()

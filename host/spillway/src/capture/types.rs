@@ -53,6 +53,15 @@ pub enum BinaryHandling {
     Hex,
 }
 
+/// How hstore values are written (`hstore.handling.mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HstoreHandling {
+    /// A JSON object's text, io.debezium.data.Json (Debezium's default).
+    Json,
+    /// A Connect map of strings: a JSON object.
+    Map,
+}
+
 /// How intervals are written (`interval.handling.mode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IntervalHandling {
@@ -73,6 +82,8 @@ pub struct Modes {
     pub binary: BinaryHandling,
     /// `interval.handling.mode`.
     pub interval: IntervalHandling,
+    /// `hstore.handling.mode`.
+    pub hstore: HstoreHandling,
     /// The decimal separator of money's text under the server's
     /// `lc_monetary` (see [`decimal::money_separator`]).
     pub money_separator: char,
@@ -153,9 +164,8 @@ pub enum Kind {
     },
     /// point, as Debezium's geometry Point.
     Point,
-    /// hstore, as a JSON object's text (`hstore.handling.mode=json`):
-    /// io.debezium.data.Json.
-    Hstore,
+    /// hstore: a JSON object's text (io.debezium.data.Json), or a map.
+    Hstore(HstoreHandling),
     /// A one-dimensional array of another kind.
     Array(Box<Kind>),
     /// money: its text, whatever the server's `lc_monetary`, read as a plain
@@ -294,7 +304,7 @@ impl Kind {
             _ => match ty.name? {
                 "citext" => plain,
                 "ltree" => text("io.debezium.data.Ltree"),
-                "hstore" => Kind::Hstore,
+                "hstore" => Kind::Hstore(modes.hstore),
                 _ => return None,
             },
         })
@@ -373,7 +383,11 @@ impl Kind {
             Kind::ZonedTimestamp { .. } => logical("string", "io.debezium.time.ZonedTimestamp"),
             Kind::MicroDuration => logical("int64", "io.debezium.time.MicroDuration"),
             Kind::Interval => logical("string", "io.debezium.time.Interval"),
-            Kind::Hstore => logical("string", "io.debezium.data.Json"),
+            Kind::Hstore(HstoreHandling::Json) => logical("string", "io.debezium.data.Json"),
+            Kind::Hstore(HstoreHandling::Map) => (
+                r#""type":"map","keys":{"type":"string","optional":false},"values":{"type":"string","optional":true}"#.into(),
+                String::new(),
+            ),
             Kind::Bits { length } => (
                 r#""type":"bytes""#.into(),
                 format!(
@@ -503,7 +517,12 @@ impl Kind {
                 write_json(&micros, out);
             }
             Kind::Interval => write_str(&temporal::interval_iso(text).ok_or_else(bad)?, out),
-            Kind::Hstore => write_str(&hstore_json(text).ok_or_else(bad)?, out),
+            Kind::Hstore(HstoreHandling::Json) => {
+                write_str(&hstore_json(text).ok_or_else(bad)?, out);
+            }
+            Kind::Hstore(HstoreHandling::Map) => {
+                out.extend_from_slice(hstore_json(text).ok_or_else(bad)?.as_bytes());
+            }
             Kind::Bits { .. } => write_base64(&bits_le(text).ok_or_else(bad)?, out),
             Kind::Point => {
                 let (x, y) = parse_point(text).ok_or_else(bad)?;
@@ -591,7 +610,10 @@ impl Kind {
         let mut out = Vec::new();
         match self {
             Kind::Bytes(BinaryHandling::Bytes) => write_base64(placeholder.as_bytes(), &mut out),
-            Kind::Text { .. } | Kind::PlainDecimalText | Kind::Hstore | Kind::Bytes(_) => {
+            Kind::Text { .. }
+            | Kind::PlainDecimalText
+            | Kind::Hstore(HstoreHandling::Json)
+            | Kind::Bytes(_) => {
                 write_str(placeholder, &mut out);
             }
             Kind::Money { inner, .. } => return inner.unavailable(placeholder),

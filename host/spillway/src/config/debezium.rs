@@ -259,6 +259,13 @@ pub static KEYS: &[Key] = &[
          standard base64, URL-safe base64 or lower-case hex.",
     ),
     key(
+        "debezium.source.hstore.handling.mode",
+        Some("json"),
+        Value::OneOf(&["json", "map"]),
+        "How hstore values are represented: a JSON object's text (io.debezium.data.Json), or \
+         a map of strings (a JSON object in events).",
+    ),
+    key(
         "debezium.source.interval.handling.mode",
         Some("numeric"),
         Value::OneOf(&["numeric", "string"]),
