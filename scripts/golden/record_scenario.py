@@ -2,7 +2,8 @@
 
 A scenario is a folder with setup.sql (run on a fresh database, then
 snapshotted by Debezium's embedded PostgreSQL connector, schema named as the
-scenario) and changes.sql, applied in one of these modes:
+scenario unless settings.properties, the scenario's connector settings, says
+otherwise) and changes.sql, applied in one of these modes:
 - `at-once`: the whole file while the connector streams;
 - `streaming`: while the connector streams, one statement (a line) at a
   time, each change waited for before the next statement (so that every
@@ -83,10 +84,12 @@ def record(scenario, mode):
     snapshot_rows = sum(1 for line in (folder / "setup.sql").read_text().splitlines()
                         if line.startswith("INSERT"))
     work = tempfile.mkdtemp(prefix="golden-scenario-")
-    props = connector_properties(
-        "golden", db, f"{work}/offsets.dat", topic_prefix="golden", slot_name=SLOT,
-        publication_name=SLOT, schema_include_list=scenario, skipped_operations="none",
-        event_processing_failure_handling_mode="warn", **settings(folder))
+    # The scenario's own settings win (a schema include list of its own, say).
+    chosen = dict(topic_prefix="golden", slot_name=SLOT, publication_name=SLOT,
+                  schema_include_list=scenario, skipped_operations="none",
+                  event_processing_failure_handling_mode="warn")
+    chosen.update(settings(folder))
+    props = connector_properties("golden", db, f"{work}/offsets.dat", **chosen)
     collector = Collector()
     engine, thread = start(props, collector)
     try:

@@ -461,6 +461,23 @@ fn hstore_as_a_map_matches_what_debezium_emits() {
     .assert_matches();
 }
 
+/// Names PostgreSQL allows and Kafka and Kinesis do not (tests/golden/names/:
+/// spaces, dots, quotes, backslashes, non-ASCII letters, leading digits, in
+/// schemas, tables and columns): every event is valid JSON, and its topic
+/// (the default stream name) and schema names are Debezium's sanitized ones.
+#[test]
+fn odd_names_match_what_debezium_emits() {
+    Golden {
+        database: "golden_names",
+        setup: "names/setup.sql",
+        changes: "names/changes.sql",
+        recording: "names/debezium-at-once.jsonl",
+        settings: "debezium.source.schema.include.list=names,Sales Dept".to_owned(),
+        apply: Apply::AtOnce,
+    }
+    .assert_matches();
+}
+
 /// Every built-in type of PostgreSQL, taken from pg_type, with its extreme
 /// and special values (tests/golden/values/changes.sql: minimum, maximum,
 /// infinities, NaN, BC, past year 9999, empty, long), streamed: capture never

@@ -1,12 +1,40 @@
 //! Spillway's default stream-name mapper: Debezium's default naming,
-//! `<topic.prefix>.<schema>.<table>` (`kinesis.inventory.products`).
+//! `<topic.prefix>.<schema>.<table>` (`kinesis.inventory.products`),
+//! sanitized as Debezium sanitizes topic names. The host names topics (and
+//! the schemas of keys and values) with the same function.
 //!
 //! The logic is plain Rust ([`stream_name`]); the `component` module, compiled
 //! only for WebAssembly, exports it through the `mapper-plugin` world.
 
-/// Debezium's default stream name for a table of `server` (the topic prefix).
+/// The longest topic name Debezium makes (Kafka's limit).
+const MAX_NAME_LENGTH: usize = 249;
+
+/// Debezium's default topic (and stream) name for a table of `server` (the
+/// topic prefix): `<server>.<schema>.<table>`, sanitized as Debezium's
+/// `AbstractTopicNamingStrategy.sanitizedTopicName` does: every character
+/// but ASCII letters, digits, `.`, `_` and `-` becomes `_` (one per UTF-16
+/// unit, as Java counts characters), the name is cut at 249 units, and a
+/// name of `.` or `..` alone becomes `_` or `__`. So `"Sales Dept"."Order
+/// Items"` is `<server>.Sales_Dept.Order_Items`, a name Kafka and Kinesis
+/// accept.
 pub fn stream_name(server: &str, schema: &str, table: &str) -> String {
-    format!("{server}.{schema}.{table}")
+    let mut name = String::new();
+    for c in format!("{server}.{schema}.{table}").chars() {
+        if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+            name.push(c);
+        } else {
+            for _ in 0..c.len_utf16() {
+                name.push('_');
+            }
+        }
+    }
+    // Only ASCII is left, so bytes are Java's characters.
+    name.truncate(MAX_NAME_LENGTH);
+    match name.as_str() {
+        "." => "_".to_owned(),
+        ".." => "__".to_owned(),
+        _ => name,
+    }
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -39,5 +67,23 @@ mod tests {
             super::stream_name("kinesis", "inventory", "products"),
             "kinesis.inventory.products"
         );
+    }
+
+    #[test]
+    fn sanitizes_names_as_debezium_does() {
+        let name = super::stream_name;
+        assert_eq!(
+            name("golden", "Sales Dept", "Order Items"),
+            "golden.Sales_Dept.Order_Items"
+        );
+        assert_eq!(name("golden", "names", "quo\"te"), "golden.names.quo_te");
+        assert_eq!(name("golden", "names", "Ünïcödé"), "golden.names._n_c_d_");
+        assert_eq!(
+            name("golden", "names", "dotted.name"),
+            "golden.names.dotted.name"
+        );
+        // Outside the BMP a character is two UTF-16 units, so two underscores.
+        assert_eq!(name("p", "s", "a😀"), "p.s.a__");
+        assert_eq!(name("p", "s", &"t".repeat(300)).len(), 249);
     }
 }

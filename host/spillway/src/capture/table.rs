@@ -36,7 +36,8 @@ pub struct Table {
     /// Indexes into `columns` of the primary key, in key order; empty when
     /// the table has none (its events have a null key).
     pub key: Vec<usize>,
-    /// `<topic.prefix>.<schema>.<table>`: Debezium's topic, and the default stream name.
+    /// `<topic.prefix>.<schema>.<table>`, sanitized as Debezium sanitizes topic
+    /// names: Debezium's topic, and the default stream name.
     pub topic: String,
     /// The key's Connect schema (JSON), empty without a key.
     pub key_schema: String,
@@ -68,7 +69,7 @@ impl Table {
         columns: Vec<Column>,
         key: Vec<usize>,
     ) -> Self {
-        let topic = format!("{prefix}.{schema}.{name}");
+        let topic = spillway_mapper::stream_name(prefix, &schema, &name);
         let fields = |indexes: &mut dyn Iterator<Item = usize>| {
             indexes
                 .map(|i| column_schema(&columns[i]))
