@@ -478,6 +478,23 @@ fn odd_names_match_what_debezium_emits() {
     .assert_matches();
 }
 
+/// Replica identities and keys (tests/golden/identity/): a key from a
+/// REPLICA IDENTITY USING INDEX index and a change of it, an insert-only
+/// REPLICA IDENTITY NOTHING table, keyless tables under FULL (deletes and
+/// tombstones), a primary key changed under FULL.
+#[test]
+fn replica_identities_and_keys_match_what_debezium_emits() {
+    Golden {
+        database: "golden_identity",
+        setup: "identity/setup.sql",
+        changes: "identity/changes.sql",
+        recording: "identity/debezium-at-once.jsonl",
+        settings: "debezium.source.schema.include.list=identity".to_owned(),
+        apply: Apply::AtOnce,
+    }
+    .assert_matches();
+}
+
 /// Every built-in type of PostgreSQL, taken from pg_type, with its extreme
 /// and special values (tests/golden/values/changes.sql: minimum, maximum,
 /// infinities, NaN, BC, past year 9999, empty, long), streamed: capture never

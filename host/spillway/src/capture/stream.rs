@@ -511,7 +511,9 @@ impl<S: Sink> Streamer<'_, S> {
             return Ok(());
         }
         let written = self.change(table, Op::Delete, Some(before), None, position)?;
-        if written && self.settings.tombstones && !table.key.is_empty() {
+        // A keyless table's delete is followed by a tombstone too (its key
+        // null), as Debezium writes it.
+        if written && self.settings.tombstones {
             let tombstone = self.encoder.tombstone(table, before);
             if let Some(tombstone) =
                 self.settings

@@ -1,0 +1,10 @@
+INSERT INTO identity.by_index VALUES ('b', 2, 'second');
+UPDATE identity.by_index SET note = 'changed' WHERE code = 'a';
+UPDATE identity.by_index SET region = 9 WHERE code = 'b';
+DELETE FROM identity.by_index WHERE code = 'a';
+INSERT INTO identity.log VALUES (2, 'running');
+INSERT INTO identity.keyless VALUES (2, 'two');
+UPDATE identity.keyless SET b = 'uno' WHERE a = 1;
+DELETE FROM identity.keyless WHERE a = 2;
+UPDATE identity.pk_full SET id = 10 WHERE id = 1;
+DELETE FROM identity.pk_full WHERE id = 10;
