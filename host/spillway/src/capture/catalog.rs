@@ -288,12 +288,19 @@ impl Catalog {
              JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END \
              LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum \
              {} \
-             WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition \
+             WHERE {} \
                AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
                AND n.nspname NOT LIKE 'pg\\_%' \
              ORDER BY n.nspname, c.relname, a.attnum",
             type_columns("a.atttypmod"),
-            key_index("c.oid")
+            key_index("c.oid"),
+            // Partitioned tables' changes are published under the root with
+            // publish.via.partition.root, else under the partitions.
+            if settings.publish_via_partition_root {
+                "c.relkind IN ('r', 'p') AND NOT c.relispartition"
+            } else {
+                "c.relkind = 'r'"
+            }
         ))?;
         let mut tables: BTreeMap<u32, TableBuilder> = BTreeMap::new();
         for row in rows {
@@ -333,6 +340,9 @@ impl Catalog {
                 get(15).and_then(|p| p.parse::<i64>().ok()),
             );
         }
+        if !settings.publish_via_partition_root {
+            self.warn_unpublished_roots(settings)?;
+        }
         let mut captured = Vec::new();
         let mut unreadable = Vec::new();
         let mut unreplicable = Vec::new();
@@ -371,6 +381,46 @@ impl Catalog {
             );
         }
         Ok(captured)
+    }
+
+    /// Warns about each partitioned table the filters select none of whose
+    /// partitions they select: without publish.via.partition.root its
+    /// changes are published under its partitions, so it would produce no
+    /// event, silently.
+    fn warn_unpublished_roots(&mut self, settings: &CaptureSettings) -> Result<()> {
+        let rows = self.rows(
+            "SELECT n.nspname, c.relname, \
+                    (SELECT string_agg(pn.nspname || '.' || pc.relname, ',') \
+                     FROM pg_partition_tree(c.oid) t JOIN pg_class pc ON pc.oid = t.relid \
+                     JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE t.isleaf) \
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relkind = 'p' AND NOT c.relispartition",
+        )?;
+        for row in rows {
+            let get = |i: usize| row.get(i).cloned().flatten();
+            let (Some(schema), Some(name)) = (get(0), get(1)) else {
+                continue;
+            };
+            if !settings.filters.table(&schema, &name) {
+                continue;
+            }
+            let leaves = get(2).unwrap_or_default();
+            let any_selected = leaves.split(',').any(|leaf| {
+                leaf.split_once('.')
+                    .is_some_and(|(s, t)| settings.filters.table(s, t))
+            });
+            if !any_selected {
+                tracing::warn!(
+                    table = %format!("{schema}.{name}"),
+                    "this partitioned table's changes are published under its partitions ({}), \
+                     which the include and exclude lists leave out: it will produce no event. \
+                     Include its partitions, or set debezium.source.publish.via.partition.root=true \
+                     to capture its changes under its own name",
+                    if leaves.is_empty() { "none yet" } else { leaves.as_str() }
+                );
+            }
+        }
+        Ok(())
     }
 
     /// A table as a pgoutput Relation message describes it: the columns,
@@ -537,21 +587,49 @@ impl Catalog {
             .collect::<Vec<_>>()
             .join(", ");
         let mode = settings.publication_autocreate.as_str();
+        let with = if settings.publish_via_partition_root {
+            " WITH (publish_via_partition_root = true)"
+        } else {
+            ""
+        };
         let sql = match (exists, mode) {
-            (true, "filtered") if !list.is_empty() => {
-                format!("ALTER PUBLICATION {quoted} SET TABLE {list}")
+            (true, "filtered") if !list.is_empty() => format!(
+                "ALTER PUBLICATION {quoted} SET TABLE {list}; \
+                 ALTER PUBLICATION {quoted} SET (publish_via_partition_root = {})",
+                settings.publish_via_partition_root
+            ),
+            (true, _) => {
+                let via_root = self.value(&format!(
+                    "SELECT pubviaroot FROM pg_publication WHERE pubname = {}",
+                    literal(name)
+                ))?;
+                if via_root.as_deref().map(|v| v == "t")
+                    != Some(settings.publish_via_partition_root)
+                {
+                    tracing::warn!(
+                        publication = %name,
+                        "the publication's publish_via_partition_root is not \
+                         debezium.source.publish.via.partition.root={}: partitioned tables' \
+                         changes come under the names the publication says; set it with ALTER \
+                         PUBLICATION {quoted} SET (publish_via_partition_root = {})",
+                        settings.publish_via_partition_root,
+                        settings.publish_via_partition_root
+                    );
+                }
+                return Ok(());
             }
-            (true, _) => return Ok(()),
             (false, "disabled") => bail!(
                 "publication '{name}' does not exist and publication.autocreate.mode=disabled: \
                  create it (CREATE PUBLICATION {quoted} FOR TABLE ...) or set \
                  debezium.source.publication.autocreate.mode to all_tables or filtered"
             ),
             (false, "filtered") if !list.is_empty() => {
-                format!("CREATE PUBLICATION {quoted} FOR TABLE {list}")
+                format!("CREATE PUBLICATION {quoted} FOR TABLE {list}{with}")
             }
-            (false, "no_tables") | (false, "filtered") => format!("CREATE PUBLICATION {quoted}"),
-            (false, _) => format!("CREATE PUBLICATION {quoted} FOR ALL TABLES"),
+            (false, "no_tables") | (false, "filtered") => {
+                format!("CREATE PUBLICATION {quoted}{with}")
+            }
+            (false, _) => format!("CREATE PUBLICATION {quoted} FOR ALL TABLES{with}"),
         };
         tracing::info!(publication = %name, "{sql}");
         self.connection.exec(&sql).map_err(|e| {

@@ -118,6 +118,10 @@ pub struct CaptureSettings {
     /// What events carry for an unchanged TOASTed value
     /// (`unavailable.value.placeholder`).
     pub unavailable_placeholder: String,
+    /// Whether partitioned tables' changes are published (and captured)
+    /// under the root table rather than its partitions
+    /// (`publish.via.partition.root`).
+    pub publish_via_partition_root: bool,
     /// Prefixes of logical decoding messages to write as events
     /// (`message.prefix.include.list`; empty: all).
     pub message_include: Vec<Regex>,
@@ -288,6 +292,8 @@ impl CaptureSettings {
             ),
             schemas: Schemas::from_config(config)?,
             unavailable_placeholder: text("debezium.source.unavailable.value.placeholder"),
+            publish_via_partition_root: text("debezium.source.publish.via.partition.root")
+                .eq_ignore_ascii_case("true"),
             message_include: regexes("debezium.source.message.prefix.include.list"),
             message_exclude: regexes("debezium.source.message.prefix.exclude.list"),
             heartbeat_records: Duration::from_millis(number(

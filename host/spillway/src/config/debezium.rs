@@ -142,6 +142,14 @@ pub static KEYS: &[Key] = &[
         "Whether and how to create the publication when it does not exist.",
     ),
     key(
+        "debezium.source.publish.via.partition.root",
+        Some("false"),
+        FLAG,
+        "Whether a partitioned table's changes are captured under its own name (the \
+         publication is created WITH (publish_via_partition_root = true)) rather than under \
+         each partition's.",
+    ),
+    key(
         "debezium.source.schema.include.list",
         None,
         REGEXES,

@@ -216,7 +216,6 @@ pub static FAMILIES: &[Family] = &[
     refused("debezium.source.schema.name.adjustment.mode", NOT_YET),
     refused("debezium.source.field.name.adjustment.mode", NOT_YET),
     refused("debezium.source.sanitize.field.names", NOT_YET),
-    refused("debezium.source.publish.via.partition.root", NOT_YET),
     refused(
         "debezium.source.snapshot.select.statement.overrides*",
         NOT_YET,
