@@ -918,6 +918,29 @@ fn sigterm_during_the_snapshot_stops_within_seconds_and_the_next_start_takes_it_
 }
 
 #[test]
+fn slot_drop_on_stop_drops_the_slot_at_a_clean_stop() {
+    let db = Database::create("capture_drop_on_stop");
+    db.sql("CREATE TABLE t (id int PRIMARY KEY)");
+    let dir = tempfile::tempdir().expect("dir");
+    let config = db.config(
+        dir.path(),
+        "capture_drop_on_stop",
+        "debezium.source.slot.drop.on.stop=true",
+    );
+    let slots = || {
+        db.sql("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'capture_drop_on_stop'")
+            .trim()
+            .to_owned()
+    };
+    let mut capture = start_capture(&config, &dir, &dir.path().join("events.jsonl"));
+    capture.wait_for("streaming", 1);
+    assert_eq!(slots(), "1");
+    let log = capture.terminate();
+    assert!(log.contains("dropped the replication slot"), "{log}");
+    assert_eq!(slots(), "0", "{log}");
+}
+
+#[test]
 fn sigterm_while_waiting_for_a_held_slot_stops_at_once() {
     let db = Database::create("capture_term_wait");
     db.sql("CREATE TABLE t (id int PRIMARY KEY)");

@@ -95,7 +95,9 @@ pub static KEYS: &[Key] = &[
         "debezium.source.database.sslcert",
         None,
         TEXT,
-        "A client certificate file (PEM), for servers that authenticate clients by certificate.",
+        "A client certificate file (PEM), passed to the connection. pg_walstream 0.9, the \
+         replication library, does not send client certificates yet: a server that requires \
+         one refuses the connection (it never connects without it).",
     ),
     key(
         "debezium.source.database.sslkey",
@@ -107,7 +109,8 @@ pub static KEYS: &[Key] = &[
         "debezium.source.database.sslpassword",
         None,
         TEXT,
-        "The password of the client certificate's private key, passed with it.",
+        "The password of the client certificate's private key, passed with it (see sslcert: \
+         client certificates are not sent yet).",
     ),
     key(
         "debezium.source.topic.prefix",
