@@ -298,3 +298,32 @@ fn check_lists_every_problem_of_a_file_at_once_each_with_its_fix() {
     // The Kafka sink's own keys are not reported one by one.
     assert!(!report.contains("bootstrap.servers"), "{report}");
 }
+
+#[test]
+fn a_debezium_only_file_is_checked_as_a_capture() {
+    let db = Database::create("config_check_capture");
+    db.sql("CREATE TABLE items (id int PRIMARY KEY)");
+    let (_, report, _) = spillway(
+        &[
+            "check",
+            "--config",
+            corpus("debezium-server-probes.properties")
+                .to_str()
+                .unwrap(),
+        ],
+        &[("PROBES_DB", &db.name), ("PROBES_PORT", "0")],
+    );
+    assert!(
+        report.contains("ok      spillway.run.stages: capture\n"),
+        "{report}"
+    );
+    // Only capture's parts are checked: no forward or consumer settings are
+    // asked for, and the keys without effect are listed, not refused.
+    assert!(!report.contains("spillway.forward"), "{report}");
+    assert!(!report.contains("spillway.consumer"), "{report}");
+    assert!(
+        report.contains("'debezium.source.snapshot.new.tables' (line 18) has no effect"),
+        "{report}"
+    );
+    assert!(report.contains("PostgreSQL"), "{report}");
+}
