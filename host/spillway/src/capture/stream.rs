@@ -536,8 +536,18 @@ impl<S: Sink> Streamer<'_, S> {
         lsn: u64,
     ) -> Result<()> {
         let position = self.position(lsn);
-        let after = cells(table, new);
+        let mut after = cells(table, new);
         let before = old.map(|old| cells(table, old));
+        if let Some(before) = &before {
+            // Under REPLICA IDENTITY FULL the old row carries the TOASTed
+            // values the change left alone, which the new row does not:
+            // Debezium writes them (an old key-only row has no such values).
+            for (new, old) in after.iter_mut().zip(before) {
+                if *new == Cell::Absent && matches!(old, Cell::Text(_)) {
+                    *new = *old;
+                }
+            }
+        }
         if let Some(before) = &before
             && !table.same_key(before, &after)
         {

@@ -617,6 +617,12 @@ impl Kind {
                 write_str(placeholder, &mut out);
             }
             Kind::Money { inner, .. } => return inner.unavailable(placeholder),
+            // Debezium writes an integer array's placeholder as the
+            // placeholder's bytes, one number each.
+            Kind::Array(inner) if matches!(**inner, Kind::Int16 | Kind::Int32 | Kind::Int64) => {
+                let bytes: Vec<u8> = placeholder.bytes().collect();
+                write_json(&bytes, &mut out);
+            }
             Kind::Array(inner) if matches!(**inner, Kind::Text { .. }) => {
                 out.push(b'[');
                 write_str(placeholder, &mut out);
