@@ -149,13 +149,31 @@ impl TableBuilder {
         });
     }
 
-    fn finish(mut self, prefix: &str, oid: u32) -> CatalogTable {
+    /// The table, keyed by its primary key (or first unique index), or by
+    /// the columns `message.key.columns` names for it.
+    fn finish(mut self, settings: &CaptureSettings, oid: u32) -> CatalogTable {
         self.key.sort();
-        let key = self.key.into_iter().map(|(_, i)| i).collect();
+        let mut key: Vec<usize> = self.key.into_iter().map(|(_, i)| i).collect();
+        if let Some(columns) = settings.message_key_columns(&self.schema, &self.name) {
+            let chosen: Option<Vec<usize>> = columns
+                .iter()
+                .map(|name| self.columns.iter().position(|c| c.name == *name))
+                .collect();
+            match chosen {
+                Some(chosen) => key = chosen,
+                None => tracing::warn!(
+                    table = %format!("{}.{}", self.schema, self.name),
+                    "message.key.columns names columns this table's events do not carry ({}): \
+                     its key stays {}",
+                    columns.join(", "),
+                    if key.is_empty() { "null" } else { "its primary key" }
+                ),
+            }
+        }
         CatalogTable {
             oid,
             table: Arc::new(Table::new(
-                prefix,
+                &settings.prefix,
                 self.schema,
                 self.name,
                 self.columns,
@@ -360,7 +378,7 @@ impl Catalog {
                 ),
                 _ => {}
             }
-            captured.push(b.finish(&settings.prefix, oid));
+            captured.push(b.finish(settings, oid));
         }
         if !unreadable.is_empty() {
             bail!(
@@ -546,7 +564,7 @@ impl Catalog {
                 key_position,
             );
         }
-        Ok(building.finish(&settings.prefix, message.oid))
+        Ok(building.finish(settings, message.oid))
     }
 
     /// Fills in the row estimates the statistics did not give with the

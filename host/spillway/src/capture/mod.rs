@@ -181,7 +181,10 @@ pub async fn run<S: Sink>(
     tokio::pin!(shutdown);
     let mut summary = Summary::default();
     loop {
-        let (round, server_gone) = run_once(&settings, sink, &mut shutdown).await?;
+        let Some((round, server_gone)) = run_once(&settings, sink, &mut shutdown).await? else {
+            // Stopped while another connection held the slot: not ours to drop.
+            return Ok(summary);
+        };
         summary.snapshot_rows += round.snapshot_rows;
         summary.streamed_events += round.streamed_events;
         if !server_gone {
@@ -245,12 +248,13 @@ async fn wait_for_server<F: Future<Output = ()>>(
 }
 
 /// One run of capture over one replication connection: until `shutdown`
-/// completes (`false`) or the server is gone (`true`).
+/// completes (`false`) or the server is gone (`true`); `None` when
+/// `shutdown` completed while another connection still held the slot.
 async fn run_once<S: Sink, F: Future<Output = ()>>(
     settings: &CaptureSettings,
     sink: &mut S,
     shutdown: &mut Pin<&mut F>,
-) -> Result<(Summary, bool)> {
+) -> Result<Option<(Summary, bool)>> {
     health::starting("capture");
     let mut catalog = Catalog::connect(settings)?;
     catalog.check_server()?;
@@ -268,7 +272,7 @@ async fn run_once<S: Sink, F: Future<Output = ()>>(
     let state = State::new(&settings.state_file);
 
     let Some(slot) = wait_for_slot(&mut catalog, &settings.slot, shutdown).await? else {
-        return Ok((Summary::default(), false));
+        return Ok(None);
     };
     let recorded = state.snapshot(&settings.database, &settings.slot)?;
     let take_snapshot = match (settings.snapshot_mode, slot.is_some(), recorded) {
@@ -309,7 +313,7 @@ async fn run_once<S: Sink, F: Future<Output = ()>>(
     };
     if settings.snapshot_mode == SnapshotMode::InitialOnly && !take_snapshot {
         tracing::info!("snapshot.mode=initial_only and the snapshot is complete: nothing to do");
-        return Ok((Summary::default(), false));
+        return Ok(Some((Summary::default(), false)));
     }
     if take_snapshot && slot.is_some() {
         catalog.drop_slot(&settings.slot)?;
@@ -360,12 +364,12 @@ async fn run_once<S: Sink, F: Future<Output = ()>>(
         )
         .await?
         else {
-            return Ok((Summary::default(), false));
+            return Ok(Some((Summary::default(), false)));
         };
         state.complete(&settings.database, &settings.slot, &consistent_point)?;
         summary.snapshot_rows = rows;
         if settings.snapshot_mode == SnapshotMode::InitialOnly {
-            return Ok((summary, false));
+            return Ok(Some((summary, false)));
         }
         *stream
     } else {
@@ -384,5 +388,5 @@ async fn run_once<S: Sink, F: Future<Output = ()>>(
     )
     .await?;
     summary.streamed_events = streamed.events;
-    Ok((summary, streamed.server_gone))
+    Ok(Some((summary, streamed.server_gone)))
 }

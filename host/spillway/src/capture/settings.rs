@@ -118,6 +118,9 @@ pub struct CaptureSettings {
     /// What events carry for an unchanged TOASTed value
     /// (`unavailable.value.placeholder`).
     pub unavailable_placeholder: String,
+    /// `message.key.columns`: for tables whose `schema.table` a regular
+    /// expression matches (whole), the columns that make their key.
+    pub key_columns: Vec<(Regex, Vec<String>)>,
     /// Whether partitioned tables' changes are published (and captured)
     /// under the root table rather than its partitions
     /// (`publish.via.partition.root`).
@@ -292,6 +295,13 @@ impl CaptureSettings {
             ),
             schemas: Schemas::from_config(config)?,
             unavailable_placeholder: text("debezium.source.unavailable.value.placeholder"),
+            key_columns: key_columns(&text("debezium.source.message.key.columns")).map_err(
+                |reason| ConfigError::Invalid {
+                    key: "debezium.source.message.key.columns".to_owned(),
+                    value: text("debezium.source.message.key.columns"),
+                    reason,
+                },
+            )?,
             publish_via_partition_root: text("debezium.source.publish.via.partition.root")
                 .eq_ignore_ascii_case("true"),
             message_include: regexes("debezium.source.message.prefix.include.list"),
@@ -334,6 +344,46 @@ impl CaptureSettings {
         }
         info
     }
+}
+
+impl CaptureSettings {
+    /// The key columns `message.key.columns` gives table `schema.table`, if
+    /// any (the first matching expression's).
+    pub fn message_key_columns(&self, schema: &str, table: &str) -> Option<&[String]> {
+        let name = format!("{schema}.{table}");
+        self.key_columns
+            .iter()
+            .find(|(table, _)| table.is_match(&name))
+            .map(|(_, columns)| columns.as_slice())
+    }
+}
+
+/// Parses `message.key.columns`: `<table>:<column>,<column>;...`, each table a
+/// regular expression matching the whole `schema.table` (Debezium's format,
+/// `RelationalDatabaseConnectorConfig.MSG_KEY_COLUMNS`). Errors say which
+/// part is wrong.
+fn key_columns(text: &str) -> Result<Vec<(Regex, Vec<String>)>, String> {
+    text.split(';')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let (table, columns) = part
+                .rsplit_once(':')
+                .ok_or_else(|| format!("'{part}' is not <table>:<column>,<column>"))?;
+            let table = RegexBuilder::new(&format!("^(?:{})$", table.trim()))
+                .build()
+                .map_err(|e| format!("'{table}' is not a regular expression: {e}"))?;
+            let columns: Vec<String> = columns
+                .split(',')
+                .map(|c| c.trim().to_owned())
+                .filter(|c| !c.is_empty())
+                .collect();
+            if columns.is_empty() {
+                return Err(format!("'{part}' names no column"));
+            }
+            Ok((table, columns))
+        })
+        .collect()
 }
 
 /// The topics capture writes that are no table's, as the configuration

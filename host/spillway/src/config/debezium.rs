@@ -145,6 +145,14 @@ pub static KEYS: &[Key] = &[
         "Whether and how to create the publication when it does not exist.",
     ),
     key(
+        "debezium.source.message.key.columns",
+        None,
+        TEXT,
+        "The key of chosen tables: `<table>:<column>,<column>;...`, each table a regular \
+         expression matching the whole `<schema>.<table>` (`inventory.orders:customer,number`); \
+         tables not named keep their primary key.",
+    ),
+    key(
         "debezium.source.publish.via.partition.root",
         Some("false"),
         FLAG,

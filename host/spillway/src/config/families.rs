@@ -205,7 +205,6 @@ pub static FAMILIES: &[Family] = &[
     refused("debezium.predicates*", TRANSFORMS),
     refused("debezium.source.converters*", JAVA),
     refused("debezium.source.post.processors*", JAVA),
-    refused("debezium.source.message.key.columns", NOT_YET),
     refused("debezium.source.signal.*", NOT_YET),
     refused("debezium.source.incremental.snapshot.*", NOT_YET),
     refused("debezium.source.column.mask.*", NOT_YET),

@@ -45,13 +45,16 @@ pub enum Value {
 
 impl Value {
     /// For a choice of words, the word `value` names, as the table spells
-    /// it (values are compared without case).
+    /// it (compared without case or surrounding spaces); for a flag, `true`
+    /// or `false`.
     pub fn canonical(&self, value: &str) -> Option<&'static str> {
         match self {
             Value::OneOf(words) | Value::Sink(words) => words
                 .iter()
                 .copied()
-                .find(|w| w.eq_ignore_ascii_case(value)),
+                .find(|w| w.eq_ignore_ascii_case(value.trim())),
+            Value::Flag if value.trim().eq_ignore_ascii_case("true") => Some("true"),
+            Value::Flag if value.trim().eq_ignore_ascii_case("false") => Some("false"),
             _ => None,
         }
     }
@@ -231,7 +234,8 @@ pub static KEYS: &[Key] = &[
         name: "spillway.forward.poll.interval.ms",
         default: Some("1000"),
         value: Value::Number,
-        doc: "Pause between reads of a shard (Kinesis allows 5 reads a second per shard).",
+        doc: "Pause before reading a shard again after a read that found nothing new; reads \
+              are anyway at most 5 a second per shard (Kinesis' limit).",
     },
     Key {
         name: "spillway.forward.checkpoint.dir",
@@ -269,14 +273,16 @@ pub static KEYS: &[Key] = &[
         name: "spillway.forward.retry.attempts",
         default: Some("-1"),
         value: Value::Number,
-        doc: "Attempts at a failed batch before its records are skipped; -1 retries forever \
-              (the reference's event-source mapping).",
+        doc: "Attempts at a batch that failed for a reason that may clear up before its \
+              records are skipped; -1 retries forever (the reference's event-source mapping). \
+              An EventBridge outage does not count.",
     },
     Key {
         name: "spillway.forward.bisect.on.error",
         default: Some("false"),
         value: Value::Flag,
-        doc: "Whether a failed batch is split in halves, recursively, to isolate a poison record.",
+        doc: "Whether a batch that failed for a reason that may clear up is split in halves, \
+              recursively, to isolate a poison record (failures no retry can fix always are).",
     },
     Key {
         name: "spillway.forward.on.failure.queue",

@@ -287,7 +287,9 @@ fn sort_keys(
 ) -> Vec<String> {
     let other_sink = values
         .get("debezium.sink.type")
-        .map(|(sink, _)| format!("debezium.sink.{}.", sink.trim().to_ascii_lowercase()));
+        .map(|(sink, _)| sink.trim().to_ascii_lowercase())
+        .filter(|sink| !["kinesis", "stdout"].contains(&sink.as_str()))
+        .map(|sink| format!("debezium.sink.{sink}."));
     let mut problems = Vec::new();
     let unread: Vec<String> = values
         .keys()

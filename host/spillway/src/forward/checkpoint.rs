@@ -28,13 +28,29 @@ pub struct StreamIdentity {
     pub arn: String,
     /// When the stream was created, in milliseconds since the epoch.
     pub created_ms: i64,
+    /// Whether the stream replaced one whose checkpoints were set aside: its
+    /// shards without a checkpoint start at their oldest record, also after
+    /// a restart, whatever the starting position.
+    #[serde(default)]
+    pub from_oldest: bool,
+}
+
+impl StreamIdentity {
+    /// Whether `other` is the same stream.
+    fn same_stream(&self, other: &StreamIdentity) -> bool {
+        self.arn == other.arn && self.created_ms == other.created_ms
+    }
 }
 
 /// What [`Checkpoints::verify`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
-    /// The checkpoints were taken on this stream.
-    Same,
+    /// The checkpoints were taken on this stream; `from_oldest` when it
+    /// replaced another (see [`StreamIdentity::from_oldest`]).
+    Same {
+        /// Shards without a checkpoint start at their oldest record.
+        from_oldest: bool,
+    },
     /// No stream was recorded yet (a first start, or checkpoints written by a
     /// version that did not record it): this one is recorded now.
     Recorded,
@@ -101,8 +117,10 @@ impl Checkpoints {
                         format!("{} is not a stream identity: {e}", file.display()),
                     )
                 })?;
-                Ok(if taken_on == *current {
-                    Verdict::Same
+                Ok(if taken_on.same_stream(current) {
+                    Verdict::Same {
+                        from_oldest: taken_on.from_oldest,
+                    }
                 } else {
                     Verdict::Replaced { taken_on }
                 })
@@ -129,7 +147,11 @@ impl Checkpoints {
             .dir
             .join(format!("{stream}.replaced-{}", taken_on.created_ms));
         std::fs::rename(self.stream_dir(stream), &aside)?;
-        self.record(stream, current)?;
+        let replacement = StreamIdentity {
+            from_oldest: true,
+            ..current.clone()
+        };
+        self.record(stream, &replacement)?;
         Ok(aside)
     }
 
@@ -150,6 +172,7 @@ mod tests {
         let old = StreamIdentity {
             arn: "arn:aws:kinesis:us-east-1:123456789012:stream/s".to_owned(),
             created_ms: 1_000,
+            from_oldest: false,
         };
         let new = StreamIdentity {
             created_ms: 2_000,
@@ -157,7 +180,10 @@ mod tests {
         };
         assert_eq!(checkpoints.verify("s", &old).unwrap(), Verdict::Recorded);
         checkpoints.store("s", "shardId-0", "42").unwrap();
-        assert_eq!(checkpoints.verify("s", &old).unwrap(), Verdict::Same);
+        assert_eq!(
+            checkpoints.verify("s", &old).unwrap(),
+            Verdict::Same { from_oldest: false }
+        );
         let verdict = checkpoints.verify("s", &new).unwrap();
         assert_eq!(
             verdict,
@@ -168,7 +194,11 @@ mod tests {
         let aside = checkpoints.set_aside("s", &old, &new).unwrap();
         assert_eq!(aside, dir.path().join("s.replaced-1000"));
         assert_eq!(checkpoints.load("s", "shardId-0").unwrap(), None);
-        assert_eq!(checkpoints.verify("s", &new).unwrap(), Verdict::Same);
+        // The replacement is read from its oldest record, also after a restart.
+        assert_eq!(
+            checkpoints.verify("s", &new).unwrap(),
+            Verdict::Same { from_oldest: true }
+        );
         let kept = Checkpoints::new(dir.path());
         assert_eq!(
             kept.load("s.replaced-1000", "shardId-0")

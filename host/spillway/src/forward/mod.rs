@@ -161,12 +161,20 @@ impl fmt::Display for Failure {
 }
 
 impl Failure {
-    /// A transformer failure: all but a time limit (which a less busy
-    /// machine may meet) follow from the records themselves.
+    /// A transformer failure: a trap, an error the plugin returned, an
+    /// answer the host refuses or memory past the limit follow from the
+    /// records; a time limit (which a less busy machine may meet) or an
+    /// instance that cannot start may clear up.
     fn of_plugin(error: &PluginError) -> Self {
         Failure {
             reason: error.to_string(),
-            permanent: !matches!(error, PluginError::TimedOut { .. }),
+            permanent: matches!(
+                error,
+                PluginError::Trapped { .. }
+                    | PluginError::Failed { .. }
+                    | PluginError::InvalidOutput { .. }
+                    | PluginError::OutOfMemory { .. }
+            ),
             outage: false,
         }
     }
@@ -353,13 +361,15 @@ async fn identify(kinesis: &aws_sdk_kinesis::Client, stream: &str) -> Result<Str
         created_ms: created
             .to_millis()
             .unwrap_or(created.secs().saturating_mul(1000)),
+        from_oldest: false,
     })
 }
 
 /// Checks that the checkpoints of `stream` were taken on the stream of that
-/// name today. Returns whether it was replaced (deleted and created again)
-/// and its old checkpoints set aside, per `mode`; errors when `mode` is
-/// [`ReplacedStream::Fail`] and it was.
+/// name today. Returns whether its shards without a checkpoint start at the
+/// oldest record: it was replaced (deleted and created again) and its old
+/// checkpoints set aside, now or at an earlier start, per `mode`; errors
+/// when `mode` is [`ReplacedStream::Fail`] and it was.
 async fn check_stream(
     kinesis: &aws_sdk_kinesis::Client,
     checkpoints: &Checkpoints,
@@ -370,8 +380,10 @@ async fn check_stream(
     let verdict = checkpoints
         .verify(stream, &current)
         .with_context(|| format!("cannot read the checkpoints of {stream}"))?;
-    let checkpoint::Verdict::Replaced { taken_on } = verdict else {
-        return Ok(false);
+    let taken_on = match verdict {
+        checkpoint::Verdict::Same { from_oldest } => return Ok(from_oldest),
+        checkpoint::Verdict::Recorded => return Ok(false),
+        checkpoint::Verdict::Replaced { taken_on } => taken_on,
     };
     metrics::counter!(names::FORWARD_REPLACED_STREAMS, "stream" => stream.to_owned()).increment(1);
     let what = format!(
@@ -488,6 +500,12 @@ async fn forward_shard(
     let mut pending: VecDeque<StreamRecord> = VecDeque::new();
     let mut waiting_since: Option<Instant> = None;
     let mut caught_up = false;
+    let mut reads_failing_since: Option<Instant> = None;
+    let pending_age = metrics::gauge!(
+        names::FORWARD_PENDING_AGE_SECONDS,
+        "stream" => stream.to_owned(),
+        "shard" => id.to_owned(),
+    );
     loop {
         if *stop.borrow() {
             return Ok(());
@@ -499,12 +517,13 @@ async fn forward_shard(
             let batch: Vec<StreamRecord> = pending.drain(..size.min(pending.len())).collect();
             stage.counters.records.add(batch.len() as u64);
             let last = batch.last().map(|r| r.sequence_number.clone());
-            worker = deliver(stage, stream, id, worker, &batch, &stop).await?;
+            worker = deliver(stage, stream, id, worker, &batch, &pending_age, &stop).await?;
             if *stop.borrow() {
                 return Ok(());
             }
             done = last;
         }
+        set_age(&pending_age, pending.front());
         if pending.is_empty() {
             waiting_since = None;
         }
@@ -533,6 +552,9 @@ async fn forward_shard(
         match read(stage, stream, id, &current).await {
             Ok((records, next)) => {
                 backoff = Backoff::default();
+                if reads_failing_since.take().is_some() {
+                    stage.stalled(stream, id, false);
+                }
                 caught_up = records.is_empty();
                 if !records.is_empty() {
                     waiting_since.get_or_insert_with(Instant::now);
@@ -542,6 +564,10 @@ async fn forward_shard(
             }
             Err(e) => {
                 tracing::warn!(stream, shard = id, "reading failed: {e:#}; retrying");
+                let since = *reads_failing_since.get_or_insert_with(Instant::now);
+                if since.elapsed() >= settings.stalled_after {
+                    stage.stalled(stream, id, true);
+                }
                 backoff.wait(&stop).await;
                 // A stream deleted and created again while it was read must
                 // not be read on from a checkpoint of the old one.
@@ -556,10 +582,13 @@ async fn forward_shard(
                     );
                 }
                 // A failed or expired iterator is replaced, from the
-                // checkpoint: what was read after it is read again.
-                pending.clear();
-                waiting_since = None;
-                iterator = Some(self::iterator(stage, stream, id).await.unwrap_or(current));
+                // checkpoint: what was read after it is read again. If no
+                // new one can be had, the old one and what it read stay.
+                if let Ok(fresh) = self::iterator(stage, stream, id).await {
+                    pending.clear();
+                    waiting_since = None;
+                    iterator = Some(fresh);
+                }
             }
         }
     }
@@ -583,24 +612,17 @@ async fn deliver(
     shard: &str,
     mut worker: TransformerWorker,
     batch: &[StreamRecord],
+    pending_age: &metrics::Gauge,
     stop: &watch::Receiver<bool>,
 ) -> Result<TransformerWorker> {
     let settings = &stage.settings;
-    let pending_age = metrics::gauge!(
-        names::FORWARD_PENDING_AGE_SECONDS,
-        "stream" => stream.to_owned(),
-        "shard" => shard.to_owned(),
-    );
     // Parts still to deliver, in order, with the attempts each has used.
     let mut parts: VecDeque<(Range<usize>, u32)> = VecDeque::from([(0..batch.len(), 0)]);
     let mut backoff = Backoff::default();
     let mut failing_since: Option<Instant> = None;
     while let Some((range, used)) = parts.pop_front() {
         let part = &batch[range.clone()];
-        if let Some(oldest) = part.first() {
-            let age_ms = chrono::Utc::now().timestamp_millis() - oldest.arrival_ms;
-            pending_age.set(age_ms.max(0) as f64 / 1000.0);
-        }
+        set_age(pending_age, part.first());
         let (returned, outcome) = attempt(stage, worker, part).await;
         worker = returned;
         let failure = match outcome {
@@ -646,8 +668,8 @@ async fn deliver(
                 let middle = range.start + part.len() / 2;
                 parts.push_front((middle..range.end, used));
                 parts.push_front((range.start..middle, used));
-            } else {
-                give_up(stage, stream, shard, part, &failure, used, stop).await?;
+            } else if !give_up(stage, stream, shard, part, &failure, used, stop).await? {
+                return Ok(worker);
             }
             continue;
         }
@@ -661,7 +683,9 @@ async fn deliver(
             parts.push_front((middle..range.end, used));
             parts.push_front((range.start..middle, used));
         } else if settings.retry_attempts.is_some_and(|max| used >= max) {
-            give_up(stage, stream, shard, part, &failure, used, stop).await?;
+            if !give_up(stage, stream, shard, part, &failure, used, stop).await? {
+                return Ok(worker);
+            }
             continue;
         } else {
             stage.counters.retries.add(1);
@@ -678,16 +702,24 @@ async fn deliver(
         }
         backoff.wait(stop).await;
     }
-    pending_age.set(0.0);
     if failing_since.is_some() {
         stage.stalled(stream, shard, false);
     }
     Ok(worker)
 }
 
-/// Gives up on `part`: logged, counted, described in the on-failure queue
-/// when there is one (retried until it takes the description, unless
-/// stopping), then checkpointed so the shard goes on.
+/// Sets a shard's pending-age gauge to the age of `oldest`, the oldest
+/// record read and not yet forwarded (0 when there is none).
+fn set_age(gauge: &metrics::Gauge, oldest: Option<&StreamRecord>) {
+    let age_ms = oldest.map_or(0, |r| chrono::Utc::now().timestamp_millis() - r.arrival_ms);
+    gauge.set(age_ms.max(0) as f64 / 1000.0);
+}
+
+/// Gives up on `part`: described in the on-failure queue when there is one
+/// (retried until it takes the description), logged, counted, then
+/// checkpointed so the shard goes on. Returns `false`, having changed
+/// nothing, when stopped before the queue took the description (the part is
+/// read again at the next start).
 async fn give_up(
     stage: &Stage,
     stream: &str,
@@ -696,13 +728,34 @@ async fn give_up(
     failure: &Failure,
     used: u32,
     stop: &watch::Receiver<bool>,
-) -> Result<()> {
+) -> Result<bool> {
     let (first, last) = sequence_range(part);
     let reason = if failure.permanent {
         "permanent"
     } else {
         "retries_exhausted"
     };
+    if let Some(destination) = &stage.on_failure {
+        let mut backoff = Backoff::default();
+        // Skipped only once the destination has them: until then, retry.
+        while let Err(e) = destination
+            .send(
+                stream,
+                shard,
+                part,
+                failure.permanent,
+                &failure.reason,
+                used,
+            )
+            .await
+        {
+            tracing::warn!(stream, shard, "{e:#}; retrying");
+            if *stop.borrow() {
+                return Ok(false);
+            }
+            backoff.wait(stop).await;
+        }
+    }
     stage.counters.given_up.add(1);
     metrics::counter!(names::FORWARD_SKIPPED_RECORDS, "reason" => reason)
         .increment(part.len() as u64);
@@ -721,28 +774,8 @@ async fn give_up(
              spillway.forward.on.failure.queue to be told of them in a queue)"
         ),
     }
-    if let Some(destination) = &stage.on_failure {
-        let mut backoff = Backoff::default();
-        // Skipped only once the destination has them: until then, retry.
-        while let Err(e) = destination
-            .send(
-                stream,
-                shard,
-                part,
-                failure.permanent,
-                &failure.reason,
-                used,
-            )
-            .await
-        {
-            tracing::warn!(stream, shard, "{e:#}; retrying");
-            if *stop.borrow() {
-                anyhow::bail!("stopped before the on-failure queue took records {first} to {last}");
-            }
-            backoff.wait(stop).await;
-        }
-    }
-    checkpoint(stage, stream, shard, part)
+    checkpoint(stage, stream, shard, part)?;
+    Ok(true)
 }
 
 /// One attempt at a part: transform it, publish the events.

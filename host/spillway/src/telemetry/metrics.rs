@@ -87,7 +87,8 @@ pub fn install() -> anyhow::Result<PrometheusHandle> {
     );
     describe_counter!(
         FORWARD_GIVEN_UP,
-        "Batches given up on after spillway.forward.retry.attempts."
+        "Parts of batches given up on (after spillway.forward.retry.attempts, or at once when \
+         no retry can fix them)."
     );
     describe_counter!(
         FORWARD_SKIPPED_RECORDS,
