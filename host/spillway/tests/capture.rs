@@ -649,6 +649,24 @@ fn unchanged_toast_and_generated_columns_match_what_debezium_emits() {
     );
 }
 
+/// `message.key.columns` (tests/golden/keys/settings.properties): a key of
+/// one's choice for a table with a primary key and for a keyless one.
+#[test]
+fn chosen_key_columns_match_what_debezium_emits() {
+    Golden {
+        database: "golden_keys",
+        setup: "keys/setup.sql",
+        changes: "keys/changes.sql",
+        recording: "keys/debezium-at-once.jsonl",
+        settings: "debezium.source.schema.include.list=keys\n\
+                   debezium.source.message.key.columns=keys.orders:customer,number;keys.events:id"
+            .to_owned(),
+        apply: Apply::AtOnce,
+        left_out: &[],
+    }
+    .assert_matches();
+}
+
 /// Every built-in type of PostgreSQL, taken from pg_type, with its extreme
 /// and special values (tests/golden/values/changes.sql: minimum, maximum,
 /// infinities, NaN, BC, past year 9999, empty, long), streamed: capture never

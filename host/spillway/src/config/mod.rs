@@ -438,7 +438,7 @@ mod tests {
     #[test]
     fn a_debezium_key_that_would_change_events_is_refused_with_why() {
         let err = Config::build(
-            file(&[("debezium.source.message.key.columns", "inventory.t:id")]),
+            file(&[("debezium.source.include.unknown.datatypes", "true")]),
             [],
         )
         .unwrap_err();
@@ -468,6 +468,51 @@ mod tests {
         assert!(text.contains("expected one of: initial"), "{text}");
         assert!(text.contains("transforms (SMTs)"), "{text}");
         assert!(text.contains("'avro' is not supported"), "{text}");
+    }
+
+    #[test]
+    fn a_misspelled_key_of_the_sink_in_use_is_caught_and_another_sinks_keys_are_not_listed() {
+        let err = Config::build(
+            file(&[
+                ("debezium.sink.type", "kinesis"),
+                ("debezium.sink.kinesis.regoin", "us-east-1"),
+            ]),
+            [],
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("did you mean 'debezium.sink.kinesis.region'"),
+            "{err}"
+        );
+        let kafka = Config::build(
+            file(&[
+                ("debezium.sink.type", "kafka"),
+                ("debezium.sink.kafka.producer.acks", "all"),
+            ]),
+            [],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(kafka.contains("1 problem(s)"), "{kafka}");
+        assert!(kafka.contains("'kafka' sink is not supported"), "{kafka}");
+    }
+
+    #[test]
+    fn flags_and_words_are_read_without_surrounding_spaces_or_case() {
+        let config = Config::build(
+            file(&[
+                ("quarkus.log.console.json", "TRUE "),
+                ("spillway.forward.permanent.error.handling.mode", "Retry "),
+            ]),
+            [],
+        )
+        .expect("valid");
+        assert_eq!(config.get("quarkus.log.console.json"), Some("true"));
+        assert_eq!(
+            config.get("spillway.forward.permanent.error.handling.mode"),
+            Some("retry")
+        );
     }
 
     #[test]
