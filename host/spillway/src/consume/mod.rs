@@ -339,6 +339,10 @@ async fn handle_in_order(stage: &Stage, group: Vec<Received>, stop: &watch::Rece
     }
 }
 
+/// The shortest wait before a FIFO message the plugin asked to see again
+/// is handed to it again.
+const MIN_RETRY_AFTER: Duration = Duration::from_millis(200);
+
 /// Settles one attempt at a FIFO message: `None` when it is done with
 /// (acknowledged, or moved to the dead-letter queue), else when to try again.
 async fn attempt_failed(
@@ -355,13 +359,25 @@ async fn attempt_failed(
             ack(stage, received).await;
             return None;
         }
-        Ok(Outcome::RetryAfter(seconds)) => {
+        // Each delivery counts against maxReceiveCount, as it would if the
+        // queue delivered the message again.
+        Ok(Outcome::RetryAfter(seconds))
+            if stage
+                .dead_letter
+                .as_ref()
+                .is_none_or(|d| message.receive_count < d.max_receive_count) =>
+        {
             counters.retried.add(1);
             tracing::info!(
                 "Message id '{id}' will be delivered again in {seconds} s, as the consumer \
                  plugin asked; the messages after it in its group wait"
             );
-            return Some(Duration::from_secs(seconds.into()));
+            // At least a moment, so that "now" does not spin on the plugin.
+            return Some(Duration::from_secs(seconds.into()).max(MIN_RETRY_AFTER));
+        }
+        Ok(Outcome::RetryAfter(_)) => {
+            counters.retried.add(1);
+            "was still asked to be delivered again by the consumer plugin".to_owned()
         }
         Ok(Outcome::Reject(reason)) => {
             counters.rejected.add(1);
