@@ -157,6 +157,7 @@ impl Config {
         environment::apply(&mut values, &env, &mut notices);
         let (mut problems, unexpanded) = expand_values(&mut values, &env);
         problems.extend(sort_keys(&mut values, &mut notices));
+        problems.extend(log_categories(&values, &mut notices));
         for (key, old, new) in families::RENAMED_VALUES {
             if let Some((value, origin)) = values.get_mut(*key)
                 && value.trim().eq_ignore_ascii_case(old)
@@ -275,6 +276,34 @@ fn expand_values(
         }
     }
     (problems, unexpanded)
+}
+
+/// Checks `quarkus.log.category."<category>".level` values against Quarkus'
+/// level names (returns the problems), and says which categories have no
+/// effect: only Debezium's (`io.debezium` and below) set Spillway's levels.
+fn log_categories(
+    values: &BTreeMap<String, (String, Origin)>,
+    notices: &mut Vec<Notice>,
+) -> Vec<String> {
+    let levels = keys::find("quarkus.log.level").map(|k| k.value);
+    let mut problems = Vec::new();
+    for (key, (value, origin)) in values.range("quarkus.log.category.".to_owned()..) {
+        let Some(rest) = key.strip_prefix("quarkus.log.category.") else {
+            break;
+        };
+        let Some(category) = rest.strip_suffix(".level").map(|c| c.trim_matches('"')) else {
+            continue;
+        };
+        if let Some(Err(reason)) = levels.map(|l| l.check(value)) {
+            problems.push(format!("'{key}' = '{value}' ({origin}): {reason}"));
+        } else if category != "io.debezium" && !category.starts_with("io.debezium.") {
+            notices.push(Notice::info(format!(
+                "'{key}' ({origin}) has no effect: it names a Java package; only Debezium's \
+                 categories (io.debezium and below) set the level of Spillway's own lines"
+            )));
+        }
+    }
+    problems
 }
 
 /// Sorts the keys Spillway does not read: a family without effect is
@@ -496,6 +525,31 @@ mod tests {
         .to_string();
         assert!(kafka.contains("1 problem(s)"), "{kafka}");
         assert!(kafka.contains("'kafka' sink is not supported"), "{kafka}");
+    }
+
+    #[test]
+    fn log_categories_are_checked_and_those_without_effect_said() {
+        let err = Config::build(
+            file(&[("quarkus.log.category.\"io.debezium\".level", "DEBG")]),
+            [],
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("expected one of: OFF, FATAL"),
+            "{err}"
+        );
+        let config = Config::build(
+            file(&[("quarkus.log.category.\"org.apache.kafka\".level", "WARN")]),
+            [],
+        )
+        .expect("valid");
+        assert!(
+            config.notices()[0]
+                .text
+                .contains("has no effect: it names a Java package"),
+            "{:?}",
+            config.notices()
+        );
     }
 
     #[test]
