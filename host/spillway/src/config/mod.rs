@@ -156,6 +156,9 @@ impl Config {
         let mut notices = Vec::new();
         environment::apply(&mut values, &env, &mut notices);
         let (mut problems, unexpanded) = expand_values(&mut values, &env);
+        // A value that could not be expanded is reported once, not checked
+        // again under its key or a new name of it.
+        values.retain(|key, _| !unexpanded.contains(key));
         problems.extend(sort_keys(&mut values, &mut notices));
         problems.extend(log_categories(&values, &mut notices));
         for (key, old, new) in families::RENAMED_VALUES {
@@ -169,9 +172,6 @@ impl Config {
             }
         }
         problems.extend(values.iter().filter_map(|(key, (value, origin))| {
-            if unexpanded.contains(key) {
-                return None;
-            }
             let reason = keys::find(key)?.value.check(value).err()?;
             Some(format!("'{key}' = '{value}' ({origin}): {reason}"))
         }));
