@@ -168,7 +168,13 @@ fn tail(stderr: &str) -> String {
     if stderr.is_empty() {
         return String::new();
     }
-    let mut out = String::from("; the plugin's stderr ended with:");
+    format!("; the plugin's stderr ended with:{}", indented(stderr))
+}
+
+/// A guest's standard error for the host's log: each line on a line of its
+/// own behind `  | `, control characters escaped.
+pub(crate) fn indented(stderr: &str) -> String {
+    let mut out = String::new();
     for line in stderr.lines() {
         out.push_str("\n  | ");
         for c in line.chars() {

@@ -211,7 +211,8 @@ impl<W: World> Worker<W> {
                         target: "plugin",
                         kind = self.loaded.kind(),
                         plugin = self.loaded.name(),
-                        "stderr: {stderr}"
+                        "stderr:{}",
+                        crate::error::indented(&stderr)
                     );
                 }
                 self.live = Some(live);

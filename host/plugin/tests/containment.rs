@@ -140,3 +140,77 @@ fn output_the_host_cannot_use_is_refused() {
     // Refusing an answer does not cost the instance anything.
     assert!(matches!(consumer.handle(&message("ok")), Ok(Outcome::Ack)));
 }
+
+/// A record whose partition key tells the fixture transformer what to do.
+fn record(mode: &str) -> StreamRecord {
+    StreamRecord {
+        stream_name: "s".into(),
+        shard_id: "shardId-000000000000".into(),
+        partition_key: mode.into(),
+        sequence_number: "1".into(),
+        arrival_ms: 0,
+        data: b"{}".to_vec(),
+    }
+}
+
+/// The whole class: every kind of plugin (mapper, transformer, consumer)
+/// with every misbehaviour (trap, hang, memory hog, output the host refuses,
+/// 10 MiB of standard error before a trap) is contained as that kind of
+/// failure, the flood reported by its last few KiB only, and the same worker
+/// serves the next call.
+#[test]
+fn every_plugin_kind_contains_every_misbehaviour() {
+    let runtime = runtime();
+    let mut mapper = Mapper::load(&runtime, misbehave(&[]))
+        .expect("load")
+        .worker();
+    let mut transformer = Transformer::load(&runtime, misbehave(&[]))
+        .expect("load")
+        .worker();
+    let mut consumer = Consumer::load(&runtime, misbehave(&[]))
+        .expect("load")
+        .worker();
+    for mode in ["trap", "hang", "hog", "bad-output", "flood"] {
+        let results = [
+            (
+                "mapper",
+                mapper
+                    .stream_name(&support::table("inventory", mode))
+                    .map(drop),
+            ),
+            (
+                "transformer",
+                transformer.transform(&[record(mode)]).map(drop),
+            ),
+            ("consumer", consumer.handle(&message(mode)).map(drop)),
+        ];
+        for (kind, result) in results {
+            let contained = match (mode, &result) {
+                ("flood", Err(e @ PluginError::Trapped { .. })) => {
+                    let text = e.to_string();
+                    text.contains("xxxxxxxx") && text.len() < 16 * 1024
+                }
+                ("trap", Err(PluginError::Trapped { .. })) => true,
+                ("hang", Err(PluginError::TimedOut { .. })) => true,
+                ("hog", Err(PluginError::OutOfMemory { .. })) => true,
+                ("bad-output", Err(PluginError::InvalidOutput { .. })) => true,
+                _ => false,
+            };
+            assert!(contained, "{kind} with {mode}: {result:?}");
+        }
+        assert!(
+            mapper
+                .stream_name(&support::table("inventory", "ok"))
+                .is_ok(),
+            "mapper after {mode}"
+        );
+        assert!(
+            transformer.transform(&[record("ok")]).is_ok(),
+            "transformer after {mode}"
+        );
+        assert!(
+            matches!(consumer.handle(&message("ok")), Ok(Outcome::Ack)),
+            "consumer after {mode}"
+        );
+    }
+}
