@@ -425,12 +425,7 @@ fn check_order(records: &[(String, Value)], keys: i64, versions: i64) -> Result<
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn partial_failures_and_throttling_lose_and_reorder_nothing() {
-    let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("endpoint");
-    let upstream = endpoint
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_owned();
-    let (proxy, faults) = support::fault_proxy::start(upstream, 12).await;
+    let (proxy, faults) = support::fault_proxy::start(12).await;
     let Setup {
         kinesis,
         db,

@@ -447,12 +447,7 @@ async fn an_eventbridge_outage_gives_up_on_no_record_even_with_bisection_and_few
     let aws = aws().await;
     let (streams, queue_url) = topology(&aws, "outage", &["products"]).await;
     put_products(&aws, &streams[0], 0..10).await;
-    let upstream = std::env::var("AWS_ENDPOINT_URL")
-        .expect("the emulator's endpoint")
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_owned();
-    let (proxy, faults) = support::fault_proxy::start(upstream, 0).await;
+    let (proxy, faults) = support::fault_proxy::start(0).await;
     faults.outage(Duration::from_secs(4));
     let dir = tempfile::tempdir().expect("tempdir");
     let settings = format!(
@@ -480,12 +475,7 @@ async fn reads_stay_within_five_per_second_per_shard_whatever_the_batch_size() {
     let aws = aws().await;
     let (streams, queue_url) = topology(&aws, "pace", &["products"]).await;
     put_products(&aws, &streams[0], 0..200).await;
-    let upstream = std::env::var("AWS_ENDPOINT_URL")
-        .expect("the emulator's endpoint")
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_owned();
-    let (proxy, faults) = support::fault_proxy::start(upstream, 0).await;
+    let (proxy, faults) = support::fault_proxy::start(0).await;
     let dir = tempfile::tempdir().expect("tempdir");
     // Batches of 10, as the reference's mapping: 20 of them.
     let settings = format!("spillway.aws.endpoint=http://{proxy}\nspillway.forward.batch.size=10");

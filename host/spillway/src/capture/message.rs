@@ -3,8 +3,8 @@
 //! (`LogicalDecodingMessageMonitor`): an `op: "m"` event on
 //! `<topic.prefix>.message`, keyed by the message's prefix, its content in
 //! `binary.handling.mode`'s representation. Transactional messages come with
-//! their transaction (its id, its commit time); non-transactional ones at
-//! once. `message.prefix.include.list` / `exclude.list` choose the prefixes
+//! their transaction (its id, its commit time; the `transaction` block stays
+//! null); non-transactional ones at once. `message.prefix.include.list` / `exclude.list` choose the prefixes
 //! (regular expressions matching the whole prefix). Spillway's own heartbeat
 //! messages ([`HEARTBEAT_PREFIX`]) are never events.
 

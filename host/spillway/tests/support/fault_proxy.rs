@@ -43,10 +43,16 @@ impl Faults {
     }
 }
 
-/// Starts the proxy for `upstream` (`host:port`); returns its address and
-/// its counters. Of the first `faulty_calls` PutRecords calls, every third is
-/// throttled and the others fail every other record.
-pub async fn start(upstream: String, faulty_calls: usize) -> (String, Arc<Faults>) {
+/// Starts the proxy in front of the AWS emulator (`AWS_ENDPOINT_URL`);
+/// returns its address and its counters. Of the first `faulty_calls`
+/// PutRecords calls, every third is throttled and the others fail every
+/// other record.
+pub async fn start(faulty_calls: usize) -> (String, Arc<Faults>) {
+    let upstream = std::env::var("AWS_ENDPOINT_URL")
+        .expect("the emulator's endpoint, AWS_ENDPOINT_URL")
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = listener.local_addr().expect("address").to_string();
     let faults = Arc::new(Faults::default());
