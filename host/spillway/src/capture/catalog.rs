@@ -28,6 +28,9 @@ pub struct SlotState {
     pub catalog_xmin: Option<u32>,
     /// The walsender streaming from it now, if any.
     pub active_pid: Option<u32>,
+    /// Where its changes start: the last position acknowledged, as
+    /// PostgreSQL writes an LSN (`confirmed_flush_lsn`).
+    pub confirmed_flush: String,
 }
 
 /// A captured table as the catalog describes it.
@@ -196,7 +199,7 @@ impl Catalog {
         })
     }
 
-    fn rows(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>> {
+    pub(super) fn rows(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>> {
         let result = self
             .connection
             .exec(sql)
@@ -210,7 +213,7 @@ impl Catalog {
             .collect())
     }
 
-    fn value(&mut self, sql: &str) -> Result<Option<String>> {
+    pub(super) fn value(&mut self, sql: &str) -> Result<Option<String>> {
         Ok(self
             .rows(sql)?
             .into_iter()
@@ -673,7 +676,8 @@ impl Catalog {
     /// The slot's state, if it exists.
     pub fn slot(&mut self, name: &str) -> Result<Option<SlotState>> {
         let rows = self.rows(&format!(
-            "SELECT catalog_xmin, active_pid, database, database = current_database() \
+            "SELECT catalog_xmin, active_pid, database, database = current_database(), \
+                    confirmed_flush_lsn \
              FROM pg_replication_slots WHERE slot_name = {}",
             literal(name)
         ))?;
@@ -692,6 +696,7 @@ impl Catalog {
         Ok(Some(SlotState {
             catalog_xmin: get(0).and_then(|x| x.parse().ok()),
             active_pid: get(1).and_then(|pid| pid.parse().ok()),
+            confirmed_flush: get(4).unwrap_or_default(),
         }))
     }
 
@@ -745,7 +750,7 @@ impl Catalog {
         Ok(())
     }
 
-    /// Drops the slot (left by an interrupted snapshot).
+    /// Drops the slot (`slot.drop.on.stop`).
     pub fn drop_slot(&mut self, name: &str) -> Result<()> {
         self.connection
             .exec(&format!(
@@ -819,11 +824,11 @@ fn default_value(kind: &Kind, expression: &str) -> Option<String> {
 
 /// `name` quoted as an SQL identifier. Names come from the catalog or the
 /// configuration and hold no NUL byte, the only thing quoting refuses.
-fn ident(name: &str) -> String {
+pub(super) fn ident(name: &str) -> String {
     quote_ident(name).unwrap_or_default()
 }
 
 /// `value` quoted as an SQL string literal (see [`ident`]).
-fn literal(value: &str) -> String {
+pub(super) fn literal(value: &str) -> String {
     quote_literal(value).unwrap_or_default()
 }

@@ -57,6 +57,7 @@ pub use sink::{Sink, StdoutFormat, StdoutSink};
 pub use table::Table;
 
 use catalog::{Catalog, CatalogTable};
+use snapshot::Begin;
 use state::{Snapshot, State};
 
 use crate::telemetry::health;
@@ -209,6 +210,7 @@ async fn drop_slot_on_stop(settings: &CaptureSettings) -> Result<()> {
             None => return Ok(()),
             Some(slot) if slot.active_pid.is_none() => {
                 catalog.drop_slot(&settings.slot)?;
+                State::open(settings)?.forget()?;
                 tracing::info!(
                     slot = %settings.slot,
                     "dropped the replication slot (debezium.source.slot.drop.on.stop=true)"
@@ -269,65 +271,64 @@ async fn run_once<S: Sink, F: Future<Output = ()>>(
         );
     }
     catalog.ensure_publication(settings, &tables)?;
-    let state = State::new(&settings.state_file);
+    let mut state = State::open(settings)?;
 
     let Some(slot) = wait_for_slot(&mut catalog, &settings.slot, shutdown).await? else {
         return Ok(None);
     };
-    let recorded = state.snapshot(&settings.database, &settings.slot)?;
-    let take_snapshot = match (settings.snapshot_mode, slot.is_some(), recorded) {
-        (SnapshotMode::NoData, ..) => false,
-        (SnapshotMode::Always, ..) | (_, false, _) => true,
-        (_, true, Snapshot::Completed) => false,
-        (_, true, Snapshot::Interrupted) => {
-            tracing::warn!(
-                slot = %settings.slot,
-                "the snapshot taken with this slot was interrupted (recorded in {}): dropping \
-                 the slot and snapshotting again",
-                settings.state_file.display()
-            );
-            true
+    let recorded = state.snapshot()?;
+    let begin = match (settings.snapshot_mode, slot.is_some(), &recorded) {
+        (SnapshotMode::NoData, ..) => None,
+        (_, false, recorded) => {
+            if *recorded != Snapshot::Unknown {
+                tracing::warn!(
+                    slot = %settings.slot,
+                    "{} records a snapshot for this slot, but the slot is gone (dropped by \
+                     hand, or by slot.drop.on.stop): changes written while it was missing \
+                     cannot be streamed, so the snapshot is taken again with a new slot",
+                    state.table()
+                );
+            }
+            Some(Begin::NewSlot)
         }
+        (SnapshotMode::Always, true, _) => Some(Begin::Again),
+        (_, true, Snapshot::Completed) => None,
+        (_, true, Snapshot::InProgress { .. }) => Some(Begin::Resume),
         (SnapshotMode::WhenNeeded, true, Snapshot::Unknown) => {
             tracing::warn!(
                 slot = %settings.slot,
-                "{} records no snapshot for this slot: snapshot.mode=when_needed drops it and \
-                 snapshots again",
-                settings.state_file.display()
+                "{} records no snapshot for this slot: snapshot.mode=when_needed snapshots \
+                 again, then streams the slot's changes (the slot is kept)",
+                state.table()
             );
-            true
+            Some(Begin::Again)
         }
         (_, true, Snapshot::Unknown) => bail!(
-            "replication slot '{slot}' exists, but {file} records no snapshot for it: the \
-             state file was lost or moved (it is read relative to the working directory), or \
-             another tool (Debezium) made the slot. Capture will not drop a slot it knows \
-             nothing of, which would lose the changes it holds. Choose one:\n  \
-             - the slot's changes continue what consumers already have (the usual case: a lost \
-             state file, or a switch from Debezium): start once with \
-             debezium.source.snapshot.mode=no_data to stream from the slot, or restore {file};\n  \
-             - snapshot everything again: set debezium.source.snapshot.mode=when_needed (drops \
-             the slot) or always.",
+            "replication slot '{slot}' exists, but {table} records no snapshot for it: the \
+             state table was emptied or dropped, or another tool (Debezium) made the slot. \
+             Capture will not guess whether consumers have the rows. Choose one:\n  \
+             - the slot's changes continue what consumers already have (a switch from \
+             Debezium, or a lost state table): start once with \
+             debezium.source.snapshot.mode=no_data to stream from the slot;\n  \
+             - snapshot everything again, then stream the slot's changes (nothing is lost, \
+             rows arrive again): set debezium.source.snapshot.mode=when_needed or always.",
             slot = settings.slot,
-            file = settings.state_file.display()
+            table = state.table()
         ),
     };
-    if settings.snapshot_mode == SnapshotMode::InitialOnly && !take_snapshot {
+    if settings.snapshot_mode == SnapshotMode::InitialOnly && begin.is_none() {
         tracing::info!("snapshot.mode=initial_only and the snapshot is complete: nothing to do");
         return Ok(Some((Summary::default(), false)));
     }
-    if take_snapshot && slot.is_some() {
-        catalog.drop_slot(&settings.slot)?;
-    }
-    if take_snapshot || slot.is_none() {
+    if slot.is_none() {
         catalog.check_free_slot()?;
     }
-    if take_snapshot {
-        state.start(&settings.database, &settings.slot)?;
+    if begin.is_some() {
         catalog.estimate_rows(&mut tables);
     } else if recorded != Snapshot::Completed {
         // Streamed from without a snapshot (snapshot.mode=no_data): later
         // starts stream on from it.
-        state.complete(&settings.database, &settings.slot, "")?;
+        state.complete("")?;
     }
     let tables = Tables::new(tables);
 
@@ -352,12 +353,14 @@ async fn run_once<S: Sink, F: Future<Output = ()>>(
 
     let encoder = event::Encoder::new(&settings.prefix, &settings.database, settings.schemas);
     let mut summary = Summary::default();
-    let stream = if take_snapshot {
+    let stream = if let Some(begin) = begin {
         let snapshot::Taken::Complete(stream, rows, consistent_point) = snapshot::run(
             stream,
+            begin,
             settings,
             &tables,
             &mut catalog,
+            &mut state,
             &encoder,
             sink,
             shutdown,
@@ -366,7 +369,7 @@ async fn run_once<S: Sink, F: Future<Output = ()>>(
         else {
             return Ok(Some((Summary::default(), false)));
         };
-        state.complete(&settings.database, &settings.slot, &consistent_point)?;
+        state.complete(&consistent_point)?;
         summary.snapshot_rows = rows;
         if settings.snapshot_mode == SnapshotMode::InitialOnly {
             return Ok(Some((summary, false)));

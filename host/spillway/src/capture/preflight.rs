@@ -92,6 +92,15 @@ pub fn check(settings: &CaptureSettings) -> (Vec<Finding>, Vec<Arc<Table>>) {
         Err(e) => Finding::problem(&publication, format!("{e:#}")),
     });
 
+    let state = format!(
+        "state table {}.{}",
+        settings.state_table.0, settings.state_table.1
+    );
+    findings.push(match super::state::check(&mut catalog, settings) {
+        Ok(ok) => Finding::ok(&state, ok),
+        Err(e) => Finding::problem(&state, format!("{e:#}")),
+    });
+
     let slot = format!("replication slot {}", settings.slot);
     findings.push(match catalog.slot(&settings.slot) {
         Ok(Some(state)) if let Some(pid) = state.active_pid => Finding::problem(

@@ -37,14 +37,28 @@ pub struct Filters {
     table_exclude: Vec<Regex>,
     column_include: Vec<Regex>,
     column_exclude: Vec<Regex>,
+    /// Capture's own state table (schema, name): never captured.
+    own: (String, String),
 }
 
 impl Filters {
     /// Whether `schema.table` is captured.
     pub fn table(&self, schema: &str, table: &str) -> bool {
         let name = format!("{schema}.{table}");
-        accepts(&self.schema_include, &self.schema_exclude, schema)
+        (schema, table) != (self.own.0.as_str(), self.own.1.as_str())
+            && accepts(&self.schema_include, &self.schema_exclude, schema)
             && accepts(&self.table_include, &self.table_exclude, &name)
+    }
+
+    /// Where `schema.table` comes in the snapshot's order: the index of the
+    /// first `table.include.list` pattern it matches (0 without a list),
+    /// as Debezium orders its snapshot.
+    pub fn include_rank(&self, schema: &str, table: &str) -> usize {
+        let name = format!("{schema}.{table}");
+        self.table_include
+            .iter()
+            .position(|r| r.is_match(&name))
+            .unwrap_or(0)
     }
 
     /// Whether column `schema.table.column` is carried in events.
@@ -103,8 +117,14 @@ pub struct CaptureSettings {
     /// What to do with an event that cannot be written
     /// (`event.processing.failure.handling.mode`).
     pub failure_handling: FailureHandling,
-    /// Where the completed-snapshot record is kept.
+    /// Spillway 0.1's snapshot record, carried into the state table.
     pub state_file: PathBuf,
+    /// The state table: schema and name (`spillway.capture.state.table`).
+    pub state_table: (String, String),
+    /// Connections reading the snapshot (`snapshot.max.threads`).
+    pub snapshot_threads: usize,
+    /// About how many rows make a snapshot chunk.
+    pub snapshot_chunk_rows: u64,
     /// Most events handed to the sink at once.
     pub batch_size: usize,
     /// Longest an event waits for its batch.
@@ -185,6 +205,18 @@ impl CaptureSettings {
                 })
                 .collect::<Result<_, _>>()?,
         };
+        let state_table = match text("spillway.capture.state.table").split_once('.') {
+            Some((schema, name)) if !schema.is_empty() && !name.is_empty() => {
+                (schema.to_owned(), name.to_owned())
+            }
+            _ => {
+                return Err(ConfigError::Invalid {
+                    key: "spillway.capture.state.table".to_owned(),
+                    value: text("spillway.capture.state.table"),
+                    reason: "expected schema.table".to_owned(),
+                });
+            }
+        };
         Ok(CaptureSettings {
             host: required("debezium.source.database.hostname", "PostgreSQL's host")?,
             port: u16::try_from(port).map_err(|_| ConfigError::Invalid {
@@ -218,6 +250,7 @@ impl CaptureSettings {
                 table_exclude: regexes("debezium.source.table.exclude.list"),
                 column_include: regexes("debezium.source.column.include.list"),
                 column_exclude: regexes("debezium.source.column.exclude.list"),
+                own: state_table.clone(),
             },
             snapshot_mode: match text("debezium.source.snapshot.mode")
                 .to_ascii_lowercase()
@@ -285,6 +318,13 @@ impl CaptureSettings {
                 _ => FailureHandling::Fail,
             },
             state_file: text("spillway.capture.state.file").into(),
+            state_table,
+            snapshot_threads: config
+                .get_u64_within("debezium.source.snapshot.max.threads", 1, 64)?
+                .unwrap_or(1) as usize,
+            snapshot_chunk_rows: config
+                .get_u64_within("spillway.capture.snapshot.chunk.size", 1, 10_000_000)?
+                .unwrap_or(20_000),
             batch_size: number("spillway.capture.batch.size")?.max(1) as usize,
             batch_window: Duration::from_millis(number("spillway.capture.batch.window.ms")?),
             progress_interval: Duration::from_millis(

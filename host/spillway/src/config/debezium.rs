@@ -224,6 +224,14 @@ pub static KEYS: &[Key] = &[
         "When to snapshot the captured tables before streaming.",
     ),
     key(
+        "debezium.source.snapshot.max.threads",
+        Some("1"),
+        NUMBER,
+        "How many connections read the snapshot at once (1 to 64), sharing the slot's exported \
+         snapshot: chunks of one table, or of several, are read concurrently and written in \
+         the same order as with one.",
+    ),
+    key(
         "debezium.source.tombstones.on.delete",
         Some("true"),
         FLAG,

@@ -109,7 +109,7 @@ pub static FAMILIES: &[Family] = &[
     no_effect("debezium.source.query.fetch.size", QUEUE),
     no_effect(
         "debezium.source.snapshot.fetch.size",
-        "Spillway's snapshot streams each table with COPY, in no fetch batches",
+        "Spillway's snapshot reads in chunks of spillway.capture.snapshot.chunk.size rows, each in one round trip",
     ),
     no_effect(
         "debezium.source.snapshot.lock.timeout.ms",
@@ -122,10 +122,6 @@ pub static FAMILIES: &[Family] = &[
     no_effect(
         "debezium.source.snapshot.new.tables",
         "a Debezium 1.x setting of the MySQL connector; the PostgreSQL connector ignores it",
-    ),
-    no_effect(
-        "debezium.source.snapshot.max.threads",
-        "Spillway snapshots one table at a time",
     ),
     no_effect(
         "debezium.source.snapshot.delay.ms",

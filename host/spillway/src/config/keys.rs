@@ -291,14 +291,29 @@ pub static KEYS: &[Key] = &[
         doc: "An SQS queue (name or URL) told about records given up on, before they are skipped.",
     },
     Key {
+        name: "spillway.capture.state.table",
+        default: Some("public.spillway_capture_state"),
+        value: Value::Text,
+        doc: "The table of the captured database (`schema.table`) where capture records its \
+              snapshot's progress and completion, per slot, so that the record lives with the \
+              data: created when missing (CREATE on the schema), then read and written \
+              (SELECT, INSERT, UPDATE, DELETE). Never captured.",
+    },
+    Key {
         name: "spillway.capture.state.file",
         default: Some("data/capture-state.json"),
         value: Value::Text,
-        doc: "Where capture records that the snapshot of its slot started and completed \
-              (relative to the working directory): a slot whose snapshot was interrupted is \
-              dropped and the snapshot taken again; a slot this file says nothing of is never \
-              dropped: capture refuses to start and names the choice (snapshot.mode=no_data \
-              streams from it, when_needed snapshots again).",
+        doc: "Spillway 0.1's record of the snapshot (relative to the working directory): when \
+              the state table holds nothing for the slot, a record found here is carried into \
+              it once. Not written.",
+    },
+    Key {
+        name: "spillway.capture.snapshot.chunk.size",
+        default: Some("20000"),
+        value: Value::Number,
+        doc: "About how many rows make one snapshot chunk (a range of heap blocks, from the \
+              table's rows per block): the unit read by one connection, held in memory, \
+              and recorded as done once stored, so a restart reads at most one chunk again.",
     },
     Key {
         name: "spillway.capture.batch.size",

@@ -17,6 +17,10 @@ pub const CAPTURE_SKIPPED: &str = "spillway_capture_events_skipped_total";
 pub const SNAPSHOT_ROWS: &str = "spillway_capture_snapshot_rows";
 /// PostgreSQL's estimate of each table's rows, when its snapshot started.
 pub const SNAPSHOT_ROWS_ESTIMATED: &str = "spillway_capture_snapshot_rows_estimated";
+/// Seconds the snapshot still needs at its current rate, all tables together.
+pub const SNAPSHOT_SECONDS_LEFT: &str = "spillway_capture_snapshot_seconds_left";
+/// Snapshot chunks stored (and recorded in the state table), per table.
+pub const SNAPSHOT_CHUNKS: &str = "spillway_capture_snapshot_chunks_total";
 /// WAL bytes between PostgreSQL's current position and the slot's confirmed one.
 pub const CAPTURE_LAG_BYTES: &str = "spillway_capture_lag_bytes";
 /// Seconds between the last stored transaction's commit and its storing.
@@ -69,6 +73,14 @@ pub fn install() -> anyhow::Result<PrometheusHandle> {
     describe_gauge!(
         SNAPSHOT_ROWS_ESTIMATED,
         "PostgreSQL's estimate of each table's rows when the snapshot started."
+    );
+    describe_gauge!(
+        SNAPSHOT_SECONDS_LEFT,
+        "Seconds the snapshot still needs at its current rate, all tables together."
+    );
+    describe_counter!(
+        SNAPSHOT_CHUNKS,
+        "Snapshot chunks stored and recorded as done, per table."
     );
     describe_gauge!(
         CAPTURE_LAG_BYTES,
