@@ -2,7 +2,8 @@
 
 On one database, in one run: N rows streamed (written after every reader's
 slot was created, then read by each reader in turn from its own slot) and
-N rows snapshotted. Readers: pg_recvlogical (the server's decoding, to
+N rows snapshotted (two tables of N/2 rows, with snapshot.max.threads 1 and
+2 for Spillway and for Debezium). Readers: pg_recvlogical (the server's decoding, to
 /dev/null), Debezium (embedded engine, JSON with schemas, counted by a
 handler that does nothing else), and Spillway (stdout sink to /dev/null; its
 debug log says when each batch was stored). For each: events/s between
@@ -40,7 +41,10 @@ def usage(proc):
     return ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024
 
 
-def spillway(mode, slot, name, extra=(), label="Spillway"):
+SNAPSHOT_TABLES = "bench.snap_a,bench.snap_b"
+
+
+def spillway(mode, slot, name, extra=(), label="Spillway", tables="bench.items", publication="bench_pub"):
     config = os.path.join(WORK, f"{name}.properties")
     with open(config, "w") as f:
         f.write("\n".join([
@@ -52,11 +56,10 @@ def spillway(mode, slot, name, extra=(), label="Spillway"):
             f"debezium.source.database.dbname={DB}",
             "debezium.source.topic.prefix=bench",
             f"debezium.source.slot.name={slot}",
-            "debezium.source.publication.name=bench_pub",
+            f"debezium.source.publication.name={publication}",
             "debezium.source.publication.autocreate.mode=disabled",
-            "debezium.source.table.include.list=bench.items",
+            f"debezium.source.table.include.list={tables}",
             f"debezium.source.snapshot.mode={mode}",
-            f"spillway.capture.state.file={WORK}/{name}-state.json",
             *(extra or ["debezium.sink.type=stdout"]),
         ]) + "\n")
     # Events go to /dev/null; the log says when each batch was stored.
@@ -81,15 +84,17 @@ def spillway(mode, slot, name, extra=(), label="Spillway"):
     return result(label, start, start, last, cpu, rss)
 
 
-def debezium(mode, slot):
-    proc, start = measured([sys.executable, os.path.join(HERE, "debezium_reader.py"), str(N), mode, slot, WORK],
+def debezium(mode, slot, label="Debezium", snapshot_threads=None):
+    extra = [SNAPSHOT_TABLES, "bench_snap_pub", str(snapshot_threads)] if snapshot_threads else []
+    proc, start = measured([sys.executable, os.path.join(HERE, "debezium_reader.py"), str(N), mode, slot, WORK,
+                            *extra],
                            stdout=subprocess.PIPE, stderr=open(os.path.join(WORK, f"debezium-{slot}.log"), "w"))
     line = next((l for l in proc.stdout if l.startswith(b"RESULT ")), None)
     cpu, rss = usage(proc)
     if not line:
         sys.exit(f"Debezium failed; see {WORK}/debezium-{slot}.log")
     times = json.loads(line[len(b"RESULT "):])
-    return result("Debezium", start, times["first"], times["last"], cpu, rss)
+    return result(label, start, times["first"], times["last"], cpu, rss)
 
 
 def result(reader, start, first, last, cpu, rss):
@@ -116,7 +121,8 @@ def recvlogical(slot, end_lsn, label):
 
 
 def copy_table():
-    proc, start = measured(["psql", "-X", "-q", "-d", DB, "-c", "COPY bench.items TO STDOUT"],
+    proc, start = measured(["psql", "-X", "-q", "-d", DB, "-c",
+                            "COPY bench.snap_a TO STDOUT; COPY bench.snap_b TO STDOUT"],
                            stdout=subprocess.DEVNULL)
     cpu, rss = usage(proc)
     wall = time.monotonic() - start
@@ -193,14 +199,27 @@ def main():
     for slot in slots:
         psql(f"SELECT pg_drop_replication_slot('{slot}')")
 
+    psql("CREATE TABLE bench.snap_a (LIKE bench.items INCLUDING ALL); "
+         "CREATE TABLE bench.snap_b (LIKE bench.items INCLUDING ALL); "
+         "INSERT INTO bench.snap_a SELECT * FROM bench.items WHERE id % 2 = 0; "
+         "INSERT INTO bench.snap_b SELECT * FROM bench.items WHERE id % 2 = 1; "
+         "VACUUM ANALYZE bench.snap_a, bench.snap_b; "
+         "CREATE PUBLICATION bench_snap_pub FOR TABLE bench.snap_a, bench.snap_b")
     snapshot = []
     print("snapshot: COPY", file=sys.stderr)
     snapshot.append(copy_table())
-    print("snapshot: Spillway", file=sys.stderr)
-    snapshot.append(spillway("initial", "bench_spillway_snap", "spillway-snapshot"))
-    psql("SELECT pg_drop_replication_slot('bench_spillway_snap')")
-    print("snapshot: Debezium", file=sys.stderr)
-    snapshot.append(debezium("initial_only", "bench_debezium_snap"))
+    for threads in [1, 2]:
+        print(f"snapshot: Spillway, {threads} thread(s)", file=sys.stderr)
+        snapshot.append(spillway("initial", f"bench_spillway_snap{threads}", f"spillway-snapshot-{threads}",
+                                 extra=["debezium.sink.type=stdout", f"debezium.source.snapshot.max.threads={threads}"],
+                                 label=f"Spillway, max.threads={threads}", tables=SNAPSHOT_TABLES,
+                                 publication="bench_snap_pub"))
+        psql(f"SELECT pg_drop_replication_slot('bench_spillway_snap{threads}')")
+        psql("DELETE FROM public.spillway_capture_state")
+    for threads in [1, 2]:
+        print(f"snapshot: Debezium, {threads} thread(s)", file=sys.stderr)
+        snapshot.append(debezium("initial_only", f"bench_debezium_snap{threads}",
+                                 label=f"Debezium, max.threads={threads}", snapshot_threads=threads))
 
     results = {"rows": N, "streaming": streaming, "snapshot": snapshot,
                "postgres": psql("SHOW server_version"), "cores": os.cpu_count()}
@@ -213,7 +232,7 @@ def main():
 def report(results):
     for phase in ["streaming", "snapshot"]:
         rows = results[phase]
-        spill = next(r for r in rows if r["reader"] == "Spillway")
+        spill = next(r for r in rows if r["reader"].startswith("Spillway"))
         print(f"\n{phase}, {results['rows']:,} rows")
         print(f"| reader | events/s | Spillway's speed ÷ this | CPU s | peak RSS MB |")
         print("|---|---|---|---|---|")
@@ -232,6 +251,8 @@ def chart(results):
            f'<text x="10" y="22" font-size="15">Change events per second, {results["rows"]:,} rows '
            f'(PostgreSQL {results["postgres"]}, {results["cores"]} cores)</text>']
     colors = {"Spillway": "#2b7bb9", "Debezium": "#d9822b"}
+    colors.update({r["reader"]: colors[r["reader"].split(",")[0]] for r in results["snapshot"]
+                   if r["reader"].split(",")[0] in colors})
     for i, (phase, reader, value) in enumerate(bars):
         y = 40 + i * row
         w = (width - left - 90) * value / top

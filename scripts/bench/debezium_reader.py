@@ -3,7 +3,7 @@ events, then prints when the first and the Nth arrived (a `RESULT <json>` line o
 stdout: the engine may print too).
 A child of capture.py, so that its CPU and memory (JVM included) are its own.
 
-Usage: debezium_reader.py N SNAPSHOT_MODE SLOT WORKDIR
+Usage: debezium_reader.py N SNAPSHOT_MODE SLOT WORKDIR [TABLES PUBLICATION THREADS]
 """
 
 import json
@@ -36,10 +36,12 @@ class Counter(BasePythonChangeHandler):
 
 def main():
     n, mode, slot, work = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+    tables, publication, threads = (sys.argv[5:8] + ["bench.items", "bench_pub", "1"][len(sys.argv[5:8]):])
     props = connector_properties(
         "bench", "bench", f"{work}/offsets-{slot}.dat", topic_prefix="bench", slot_name=slot,
-        publication_name="bench_pub", publication_autocreate_mode="disabled",
-        table_include_list="bench.items", snapshot_mode=mode)
+        publication_name=publication, publication_autocreate_mode="disabled",
+        table_include_list=tables, snapshot_mode=mode)
+    props["snapshot.max.threads"] = threads
     counter = Counter(n)
     engine = DebeziumJsonEngine(properties=props, handler=counter)
     started = time.monotonic()

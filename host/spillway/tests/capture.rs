@@ -884,91 +884,6 @@ fn a_second_capture_waits_for_the_slot_and_takes_over() {
 }
 
 #[test]
-fn kill_9_during_the_snapshot_snapshots_again() {
-    let db = Database::create("capture_kill_snapshot");
-    db.sql(
-        "CREATE TABLE t (id int PRIMARY KEY, note text);
-         INSERT INTO t SELECT g, repeat('x', 200) FROM generate_series(1, 200000) g;",
-    );
-    let dir = tempfile::tempdir().expect("dir");
-    let out = dir.path().join("events.jsonl");
-    let config = db.config(
-        dir.path(),
-        "capture_kill_snapshot",
-        "spillway.capture.batch.size=16\nspillway.capture.progress.interval.ms=100",
-    );
-    let mut capture = start_capture(&config, &dir, &out);
-    capture.wait_for("snapshot progress", 1);
-    // The table was never analysed: its estimate is the planner's.
-    let log = capture.log();
-    let progress = log
-        .lines()
-        .find(|l| l.contains("snapshot progress"))
-        .expect("logged");
-    let estimate: u64 = progress
-        .split_whitespace()
-        .find_map(|field| field.strip_prefix("estimate="))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no estimate in {progress}"));
-    assert!(
-        (100_000..=400_000).contains(&estimate),
-        "an estimate of 200,000 rows: {progress}"
-    );
-    capture.kill_9();
-    let copied = records(&out).len();
-    assert!(
-        copied < 200_000,
-        "killed before the snapshot finished ({copied} rows)"
-    );
-    // A change made between the two runs must arrive too.
-    db.sql("INSERT INTO t VALUES (200001, 'late')");
-    let mut capture = start_capture(&config, &dir, &out);
-    capture.wait_for("streaming", 1);
-    let log = capture.log();
-    assert!(
-        log.contains("was interrupted") && log.contains("dropping the slot and snapshotting again"),
-        "{log}"
-    );
-    wait_for_every_id(&out, "r", 1..200_002);
-    capture.terminate();
-}
-
-#[test]
-fn sigterm_during_the_snapshot_stops_within_seconds_and_the_next_start_takes_it_again() {
-    let db = Database::create("capture_term_snapshot");
-    db.sql(
-        "CREATE TABLE t (id int PRIMARY KEY, note text);
-         INSERT INTO t SELECT g, repeat('x', 200) FROM generate_series(1, 120000) g;",
-    );
-    let dir = tempfile::tempdir().expect("dir");
-    let out = dir.path().join("events.jsonl");
-    let config = db.config(
-        dir.path(),
-        "capture_term_snapshot",
-        "spillway.capture.batch.size=16\nspillway.capture.progress.interval.ms=100",
-    );
-    let mut capture = start_capture(&config, &dir, &out);
-    capture.wait_for("snapshot progress", 1);
-    let asked = Instant::now();
-    let log = capture.terminate();
-    let took = asked.elapsed();
-    assert!(log.contains("stopping during the snapshot"), "{log}");
-    // The copy stops between two rows: well within the seconds an
-    // orchestrator gives before SIGKILL, not at the end of the snapshot.
-    assert!(
-        took < Duration::from_secs(10),
-        "stopped after {took:?}:\n{log}"
-    );
-    assert!(records(&out).len() < 120_000, "stopped before the end");
-    // The slot is gone with the replication connection, or dropped as one
-    // whose snapshot was interrupted: either way the snapshot starts over.
-    let mut capture = start_capture(&config, &dir, &out);
-    capture.wait_for("snapshot started", 1);
-    wait_for_every_id(&out, "r", 1..120_001);
-    capture.terminate();
-}
-
-#[test]
 fn slot_drop_on_stop_drops_the_slot_at_a_clean_stop() {
     let db = Database::create("capture_drop_on_stop");
     db.sql("CREATE TABLE t (id int PRIMARY KEY)");
@@ -1044,83 +959,6 @@ fn an_idle_slot_keeps_advancing() {
         std::thread::sleep(Duration::from_millis(200));
     }
     capture.terminate();
-}
-
-/// Runs capture expecting it to fail at start; returns its log.
-/// A capture whose state file was lost (a container restarted without its
-/// volume, a start from another directory) never drops its slot: it refuses
-/// to start and names the choice; `snapshot.mode=no_data` then streams the
-/// changes the slot kept (here a delete and an update written while it was
-/// stopped), and later starts stream on without a new snapshot.
-#[test]
-fn a_lost_state_file_never_drops_the_slot() {
-    let db = Database::create("capture_lost_state");
-    db.sql(
-        "CREATE TABLE t (id int PRIMARY KEY, note text);
-         INSERT INTO t VALUES (1, 'one'), (2, 'two'), (3, 'three');",
-    );
-    let dir = tempfile::tempdir().expect("dir");
-    let out = dir.path().join("events.jsonl");
-    let config = db.config(dir.path(), "capture_lost_state", "");
-    let mut capture = start_capture(&config, &dir, &out);
-    wait_for_records(&out, 3);
-    capture.wait_for("streaming", 1);
-    capture.terminate();
-    db.sql("DELETE FROM t WHERE id = 1; UPDATE t SET note = 'changed' WHERE id = 2;");
-    let slot_before = db.confirmed_lsn("capture_lost_state");
-    std::fs::remove_file(dir.path().join("state.json")).expect("state file");
-
-    let log = failing_start(&config, &dir);
-    assert!(
-        log.contains("records no snapshot for it") && log.contains("snapshot.mode=no_data"),
-        "the refusal names the choice:\n{log}"
-    );
-    assert_eq!(
-        db.confirmed_lsn("capture_lost_state"),
-        slot_before,
-        "the slot is kept, where it was"
-    );
-
-    let text = std::fs::read_to_string(&config).expect("config");
-    std::fs::write(
-        &config,
-        format!("{text}debezium.source.snapshot.mode=no_data\n"),
-    )
-    .expect("config");
-    let capture = start_capture(&config, &dir, &out);
-    let events = wait_for_records(&out, 3 + 3);
-    capture.terminate();
-    let ops: Vec<(String, Value)> = events[3..]
-        .iter()
-        .map(|r| {
-            (
-                r["value"]["payload"]["op"]
-                    .as_str()
-                    .unwrap_or("tombstone")
-                    .to_owned(),
-                r["key"]["payload"]["id"].clone(),
-            )
-        })
-        .collect();
-    assert_eq!(
-        ops,
-        [
-            ("d".to_owned(), Value::from(1)),
-            ("tombstone".to_owned(), Value::from(1)),
-            ("u".to_owned(), Value::from(2)),
-        ],
-        "the delete and the update the slot kept"
-    );
-
-    // Back to the default mode: the slot is now known, streaming goes on.
-    std::fs::write(&config, text).expect("config");
-    let mut capture = start_capture(&config, &dir, &out);
-    capture.wait_for("streaming", 1);
-    db.sql("INSERT INTO t VALUES (4, 'four')");
-    let events = wait_for_records(&out, 3 + 3 + 1);
-    capture.terminate();
-    assert_eq!(events.len(), 7, "no new snapshot: {events:?}");
-    assert_eq!(events[6]["value"]["payload"]["op"], "c");
 }
 
 /// A password full of quotes, backslashes, spaces, `=` and non-ASCII letters
@@ -1233,6 +1071,7 @@ fn psql_as_admin(sql: &str) {
     support::postgres::psql("postgres", sql);
 }
 
+/// Runs capture expecting it to fail at start; returns its log.
 fn failing_start(config: &Path, dir: &tempfile::TempDir) -> String {
     let mut capture = Spillway::start("capture", config, dir.path(), None);
     let status = capture.exit_status();

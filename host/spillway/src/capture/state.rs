@@ -90,7 +90,10 @@ impl State {
         let (schema, name) = &settings.state_table;
         let table = format!("{}.{}", ident(schema), ident(name));
         let exists = catalog
-            .value(&format!("SELECT to_regclass({}) IS NOT NULL", literal(&table)))?
+            .value(&format!(
+                "SELECT to_regclass({}) IS NOT NULL",
+                literal(&table)
+            ))?
             .as_deref()
             == Some("t");
         if !exists {
@@ -193,7 +196,12 @@ impl State {
             return Ok(None);
         };
         serde_json::from_str(&text)
-            .with_context(|| format!("the chunk record of {relation} in {} is damaged", self.table))
+            .with_context(|| {
+                format!(
+                    "the chunk record of {relation} in {} is damaged",
+                    self.table
+                )
+            })
             .map(Some)
     }
 
@@ -295,7 +303,10 @@ pub fn check(catalog: &mut Catalog, settings: &CaptureSettings) -> Result<String
         ident(&settings.user)
     );
     let exists = catalog
-        .value(&format!("SELECT to_regclass({}) IS NOT NULL", literal(&table)))?
+        .value(&format!(
+            "SELECT to_regclass({}) IS NOT NULL",
+            literal(&table)
+        ))?
         .as_deref()
         == Some("t");
     if exists {
@@ -305,7 +316,10 @@ pub fn check(catalog: &mut Catalog, settings: &CaptureSettings) -> Result<String
             t = literal(&table)
         ))?;
         if allowed.as_deref() != Some("t") {
-            bail!("user '{}' may not read and write it: {grant}", settings.user);
+            bail!(
+                "user '{}' may not read and write it: {grant}",
+                settings.user
+            );
         }
         catalog
             .execute(&format!(

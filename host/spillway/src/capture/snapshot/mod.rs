@@ -302,8 +302,22 @@ impl<S: Sink> Writer<'_, S> {
         let (table, oid) = (Arc::clone(&parts[part].table), parts[part].table_oid);
         if n > 0 {
             if let Some(held) = self.held.take() {
-                let marker = marker(false, self.emitted == 0, held.oid != oid, held.first_in_table);
+                let marker = marker(
+                    false,
+                    self.emitted == 0,
+                    held.oid != oid,
+                    held.first_in_table,
+                );
                 self.emit(&held.table, &held.rows, held.row, marker).await?;
+                // Its chunk is stored whole now: record it before writing
+                // more, so a crash reads at most the chunk being written again.
+                self.flush().await?;
+                let through = self
+                    .unrecorded
+                    .iter()
+                    .position(|&(p, c, _)| (p, c) == (held.part, held.chunk))
+                    .map_or(0, |i| i + 1);
+                self.record(parts, through)?;
             }
             let first_in_table = self.seen_table != Some(oid);
             self.seen_table = Some(oid);

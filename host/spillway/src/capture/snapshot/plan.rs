@@ -105,12 +105,19 @@ pub fn parts(
             "SELECT n.nspname, c.relname, pg_relation_filenode(c.oid), \
                     pg_relation_size(c.oid) / current_setting('block_size')::bigint, \
                     c.reltuples::bigint, c.relpages \
-             FROM pg_partition_tree({oid}::regclass) p \
-             JOIN pg_class c ON c.oid = p.relid \
+             FROM pg_class c \
              JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE p.isleaf AND c.relkind = 'r' \
+             WHERE c.relkind = 'r' AND (c.oid = {oid} OR c.oid IN \
+                   (SELECT relid FROM pg_partition_tree({oid}::regclass) WHERE isleaf)) \
              ORDER BY n.nspname, c.relname"
         ))?;
+        if rows.is_empty() {
+            tracing::warn!(
+                table = %format!("{}.{}", table.schema, table.name),
+                "the snapshot reads nothing of this table: it has no storage of its own \
+                 (no partition, or only foreign ones)"
+            );
+        }
         let columns: Vec<String> = table.columns.iter().map(|c| ident(&c.name)).collect();
         let blocks_of = |row: &[Option<String>]| -> u64 {
             row.get(3)
@@ -165,7 +172,13 @@ mod tests {
 
     fn part(chunks: Chunks) -> Part {
         Part {
-            table: Arc::new(Table::new("test", "public".into(), "t".into(), Vec::new(), Vec::new())),
+            table: Arc::new(Table::new(
+                "test",
+                "public".into(),
+                "t".into(),
+                Vec::new(),
+                Vec::new(),
+            )),
             table_oid: 1,
             relation: "public.t".into(),
             chunks,
