@@ -976,7 +976,8 @@ fn odd_passwords_connect_and_never_show() {
     ));
     db.sql(&format!(
         "CREATE TABLE t (id int PRIMARY KEY); GRANT SELECT ON t TO {ROLE}; \
-         CREATE PUBLICATION {ROLE} FOR TABLE t"
+         CREATE PUBLICATION {ROLE} FOR TABLE t; \
+         GRANT CREATE ON SCHEMA public TO {ROLE}"
     ));
     let dir = tempfile::tempdir().expect("dir");
     let out = dir.path().join("events.jsonl");

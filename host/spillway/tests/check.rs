@@ -101,6 +101,10 @@ fn check_names_each_broken_setup_and_passes_a_provisioned_one() {
     let (passed, text) = check(&config, &[]);
     assert!(passed, "{text}");
     assert!(text.ends_with("no problems found\n"), "{text}");
+    assert!(
+        text.contains("ok      state table public.spillway_capture_state: will be created"),
+        "{text}"
+    );
 
     // Broken setups, one at a time.
     let typo = with_lines(
@@ -132,6 +136,19 @@ fn check_names_each_broken_setup_and_passes_a_provisioned_one() {
         &report,
         "captured tables",
         r#"may not read "inventory"."products", "inventory"."customers": GRANT SELECT ON"#,
+    );
+    assert_problem(
+        &report,
+        "state table public.spillway_capture_state",
+        r#"user 'check_reader' may not create it in schema public: as the schema's owner, run CREATE TABLE "public"."spillway_capture_state""#,
+    );
+    assert_problem(
+        &check(
+            &config,
+            &[("SPILLWAY_CAPTURE_STATE_TABLE", "spillway.capture_state")],
+        ),
+        "state table spillway.capture_state",
+        "schema spillway does not exist",
     );
     assert_problem(
         &check(
