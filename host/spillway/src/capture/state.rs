@@ -89,14 +89,7 @@ impl State {
         let mut catalog = Catalog::connect(settings)?;
         let (schema, name) = &settings.state_table;
         let table = format!("{}.{}", ident(schema), ident(name));
-        let exists = catalog
-            .value(&format!(
-                "SELECT to_regclass({}) IS NOT NULL",
-                literal(&table)
-            ))?
-            .as_deref()
-            == Some("t");
-        if !exists {
+        if !exists(&mut catalog, &table)? {
             catalog
                 .execute(&format!("CREATE TABLE IF NOT EXISTS {table} ({COLUMNS})"))
                 .map_err(|e| {
@@ -302,14 +295,7 @@ pub fn check(catalog: &mut Catalog, settings: &CaptureSettings) -> Result<String
         "GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {}",
         ident(&settings.user)
     );
-    let exists = catalog
-        .value(&format!(
-            "SELECT to_regclass({}) IS NOT NULL",
-            literal(&table)
-        ))?
-        .as_deref()
-        == Some("t");
-    if exists {
+    if exists(catalog, &table)? {
         let allowed = catalog.value(&format!(
             "SELECT has_table_privilege({t}, 'SELECT') AND has_table_privilege({t}, 'INSERT') \
                     AND has_table_privilege({t}, 'UPDATE') AND has_table_privilege({t}, 'DELETE')",
@@ -344,6 +330,15 @@ pub fn check(catalog: &mut Catalog, settings: &CaptureSettings) -> Result<String
              spillway.capture.state.table"
         ),
     }
+}
+
+/// Whether `table` (quoted, qualified) exists.
+fn exists(catalog: &mut Catalog, table: &str) -> Result<bool> {
+    let found = catalog.value(&format!(
+        "SELECT to_regclass({}) IS NOT NULL",
+        literal(table)
+    ))?;
+    Ok(found.as_deref() == Some("t"))
 }
 
 fn chunks_item(relation: &str) -> String {
