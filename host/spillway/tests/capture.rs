@@ -667,6 +667,25 @@ fn chosen_key_columns_match_what_debezium_emits() {
     .assert_matches();
 }
 
+/// Tables are snapshotted in `table.include.list` order, tables one
+/// pattern matches by name (tests/golden/snapshot_order/), with the snapshot
+/// markers where Debezium puts them.
+#[test]
+fn the_snapshot_order_matches_what_debezium_emits() {
+    Golden {
+        database: "golden_snapshot_order",
+        setup: "snapshot_order/setup.sql",
+        changes: "snapshot_order/changes.sql",
+        recording: "snapshot_order/debezium-at-once.jsonl",
+        settings: "debezium.source.table.include.list=snapshot_order.zeta,snapshot_order.m.*,\
+                   snapshot_order.alpha"
+            .to_owned(),
+        apply: Apply::AtOnce,
+        left_out: &[],
+    }
+    .assert_matches();
+}
+
 /// Every built-in type of PostgreSQL, taken from pg_type, with its extreme
 /// and special values (tests/golden/values/changes.sql: minimum, maximum,
 /// infinities, NaN, BC, past year 9999, empty, long), streamed: capture never

@@ -280,7 +280,12 @@ async fn run_once<S: Sink, F: Future<Output = ()>>(
     let begin = match (settings.snapshot_mode, slot.is_some(), &recorded) {
         (SnapshotMode::NoData, ..) => None,
         (_, false, recorded) => {
-            if *recorded != Snapshot::Unknown {
+            let had_slot = match recorded {
+                Snapshot::Completed => true,
+                Snapshot::InProgress { consistent_point } => !consistent_point.is_empty(),
+                Snapshot::Unknown => false,
+            };
+            if had_slot {
                 tracing::warn!(
                     slot = %settings.slot,
                     "{} records a snapshot for this slot, but the slot is gone (dropped by \
