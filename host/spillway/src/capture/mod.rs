@@ -282,7 +282,9 @@ async fn run_once<S: Sink, F: Future<Output = ()>>(
         (_, false, recorded) => {
             let had_slot = match recorded {
                 Snapshot::Completed => true,
-                Snapshot::InProgress { consistent_point } => !consistent_point.is_empty(),
+                Snapshot::InProgress {
+                    consistent_point, ..
+                } => !consistent_point.is_empty(),
                 Snapshot::Unknown => false,
             };
             if had_slot {
@@ -358,10 +360,15 @@ async fn run_once<S: Sink, F: Future<Output = ()>>(
 
     let encoder = event::Encoder::new(&settings.prefix, &settings.database, settings.schemas);
     let mut summary = Summary::default();
+    let horizon = match &recorded {
+        Snapshot::InProgress { horizon, .. } => horizon.clone(),
+        _ => String::new(),
+    };
     let stream = if let Some(begin) = begin {
         let snapshot::Taken::Complete(stream, rows, consistent_point) = snapshot::run(
             stream,
             begin,
+            &horizon,
             settings,
             &tables,
             &mut catalog,

@@ -41,6 +41,10 @@ pub enum Snapshot {
     InProgress {
         /// The slot's consistent point, as PostgreSQL writes an LSN.
         consistent_point: String,
+        /// The snapshot the chunks stored so far were read in, as
+        /// `pg_current_snapshot()` writes it (empty when unknown): rows
+        /// written after it may have moved into those chunks' blocks.
+        horizon: String,
     },
     /// Nothing is recorded for this slot.
     Unknown,
@@ -51,6 +55,8 @@ pub enum Snapshot {
 struct SnapshotRecord {
     status: String,
     consistent_point: String,
+    #[serde(default)]
+    horizon: String,
 }
 
 /// A relation's chunk plan and progress: blocks `[i * chunk_blocks,
@@ -148,6 +154,7 @@ impl State {
             "completed" => Snapshot::Completed,
             _ => Snapshot::InProgress {
                 consistent_point: record.consistent_point,
+                horizon: record.horizon,
             },
         })
     }
@@ -162,19 +169,21 @@ impl State {
             literal(&self.slot),
             literal(SNAPSHOT_ITEM)
         ))?;
-        self.started(consistent_point)
+        self.started(consistent_point, "")
     }
 
-    /// Records the consistent point of the snapshot in progress.
-    pub fn started(&mut self, consistent_point: &str) -> Result<()> {
-        self.put_snapshot("in_progress", consistent_point)
+    /// Records the consistent point of the snapshot in progress and the
+    /// snapshot (`horizon`, as `pg_current_snapshot()` writes it) its first
+    /// chunks are read in.
+    pub fn started(&mut self, consistent_point: &str, horizon: &str) -> Result<()> {
+        self.put_snapshot("in_progress", consistent_point, horizon)
     }
 
     /// Records that the snapshot completed (or that the slot is streamed
     /// from without one, `consistent_point` empty); chunk progress is
     /// dropped.
     pub fn complete(&mut self, consistent_point: &str) -> Result<()> {
-        self.put_snapshot("completed", consistent_point)?;
+        self.put_snapshot("completed", consistent_point, "")?;
         self.catalog.execute(&format!(
             "DELETE FROM {} WHERE slot_name = {} AND item <> {}",
             self.table,
@@ -213,10 +222,11 @@ impl State {
         ))
     }
 
-    fn put_snapshot(&mut self, status: &str, consistent_point: &str) -> Result<()> {
+    fn put_snapshot(&mut self, status: &str, consistent_point: &str, horizon: &str) -> Result<()> {
         let json = serde_json::to_string(&SnapshotRecord {
             status: status.to_owned(),
             consistent_point: consistent_point.to_owned(),
+            horizon: horizon.to_owned(),
         })?;
         self.put(SNAPSHOT_ITEM, &json)
     }

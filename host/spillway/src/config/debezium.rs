@@ -227,9 +227,9 @@ pub static KEYS: &[Key] = &[
         "debezium.source.snapshot.max.threads",
         Some("1"),
         NUMBER,
-        "How many connections read the snapshot at once (1 to 64), sharing the slot's exported \
-         snapshot: chunks of one table, or of several, are read concurrently and written in \
-         the same order as with one.",
+        "How many connections read the snapshot at once (1 to 64), all in one snapshot (the \
+         slot's exported one when the slot is new): chunks of one table, or of several, are \
+         read concurrently and written in the same order as with one.",
     ),
     key(
         "debezium.source.tombstones.on.delete",

@@ -113,11 +113,11 @@ pub static FAMILIES: &[Family] = &[
     ),
     no_effect(
         "debezium.source.snapshot.lock.timeout.ms",
-        "Spillway's snapshot takes no table locks: it reads in the slot's exported snapshot",
+        "Spillway's snapshot takes no explicit table locks: it reads in one snapshot (the slot's exported one when the slot is new)",
     ),
     no_effect(
         "debezium.source.snapshot.locking.mode",
-        "Spillway's snapshot takes no table locks: it reads in the slot's exported snapshot",
+        "Spillway's snapshot takes no explicit table locks: it reads in one snapshot (the slot's exported one when the slot is new)",
     ),
     no_effect(
         "debezium.source.snapshot.new.tables",

@@ -18,11 +18,15 @@
 //! A slot created now exports its snapshot and every reader imports it:
 //! the snapshot and the stream meet at the slot's consistent point without
 //! gap or overlap. A slot that already exists is never dropped (its
-//! changes are what a restart must not lose); its snapshot is read as of
-//! now and the slot's changes since its consistent point stream after it:
-//! every row arrives, and a row changed meanwhile may be followed by
-//! changes older than its snapshot event before its newest one, as with
-//! Debezium's snapshot of an existing slot.
+//! changes are what a restart must not lose); its snapshot is read in one
+//! snapshot taken now, and the slot's changes since its consistent point
+//! stream after it: every row arrives, and a row changed meanwhile may be
+//! followed by changes older than its snapshot event before its newest
+//! one, as with Debezium's snapshot of an existing slot. A relation partly
+//! read before a restart also has its stored blocks read again for the
+//! rows written since (a catch-up, see [`plan::Part::catch_up_sql`]): an
+//! update may have moved a row into them, and the stream's update of it
+//! would lack its unchanged TOASTed values.
 
 mod plan;
 mod progress;
@@ -77,6 +81,7 @@ pub enum Begin {
 pub async fn run<S: Sink, F: Future<Output = ()>>(
     stream: LogicalReplicationStream,
     begin: Begin,
+    recorded_horizon: &str,
     settings: &CaptureSettings,
     tables: &Tables,
     catalog: &mut Catalog,
@@ -88,7 +93,7 @@ pub async fn run<S: Sink, F: Future<Output = ()>>(
     let threads = settings.snapshot_threads;
     let (rows_in, mut rows) = tokio::sync::mpsc::channel::<Read>(threads);
     let conninfo = settings.conninfo(false);
-    let (stream, readers, consistent_point) = match begin {
+    let (stream, readers, consistent_point, horizon) = match begin {
         Begin::NewSlot => {
             state.start("")?;
             let snapshot = match stream
@@ -111,7 +116,7 @@ pub async fn run<S: Sink, F: Future<Output = ()>>(
             let point = snapshot.consistent_point().to_string();
             // Every reader imports the snapshot before the slot's stream is
             // handed back; an error here drops the new slot with `snapshot`.
-            let readers = Readers::start(
+            let (readers, horizon) = Readers::start(
                 threads,
                 &conninfo,
                 reader::Pin::Exported(&name),
@@ -121,19 +126,24 @@ pub async fn run<S: Sink, F: Future<Output = ()>>(
                 .abandon()
                 .await
                 .context("cannot take the stream back from the snapshot")?;
-            state.started(&point)?;
-            (stream, readers, point)
+            state.started(&point, &horizon)?;
+            (stream, readers, point, horizon)
         }
         Begin::Again | Begin::Resume => {
             let point = catalog
                 .slot(&settings.slot)?
                 .map(|s| s.confirmed_flush)
                 .context("the replication slot disappeared")?;
-            if begin == Begin::Again {
+            let (readers, now) =
+                Readers::start(threads, &conninfo, reader::Pin::Now, rows_in.clone())?;
+            let horizon = if begin == Begin::Again {
                 state.start(&point)?;
-            }
-            let readers = Readers::start(threads, &conninfo, reader::Pin::Latest, rows_in.clone())?;
-            (stream, readers, point)
+                state.started(&point, &now)?;
+                now
+            } else {
+                recorded_horizon.to_owned()
+            };
+            (stream, readers, point, horizon)
         }
     };
     drop(rows_in);
@@ -149,10 +159,23 @@ pub async fn run<S: Sink, F: Future<Output = ()>>(
         } else {
             None
         };
+        let mut catch_up = false;
         match recorded {
             Some(chunks) if chunks.relfilenode == part.chunks.relfilenode => {
                 part.chunks = chunks;
-                *earlier.entry(part.table_oid).or_default() += chunks.rows;
+                if chunks.done > 0 && chunks.done < chunks.chunks && horizon.is_empty() {
+                    tracing::warn!(
+                        relation = %part.relation,
+                        "the snapshot the stored chunks of this table were read in is not \
+                         recorded: the table is read again from its first chunk"
+                    );
+                    part.chunks.done = 0;
+                    part.chunks.rows = 0;
+                    state.save_chunks(&part.relation, &part.chunks)?;
+                } else {
+                    catch_up = chunks.done > 0 && chunks.done < chunks.chunks;
+                    *earlier.entry(part.table_oid).or_default() += chunks.rows;
+                }
             }
             Some(_) => {
                 tracing::warn!(
@@ -164,11 +187,17 @@ pub async fn run<S: Sink, F: Future<Output = ()>>(
             }
             None => state.save_chunks(&part.relation, &part.chunks)?,
         }
+        part.catch_up = catch_up;
     }
     let work: Vec<(usize, u64)> = parts
         .iter()
         .enumerate()
-        .flat_map(|(p, part)| (part.chunks.done..part.chunks.chunks).map(move |c| (p, c)))
+        .flat_map(|(p, part)| {
+            let catch_up = part.catch_up.then_some((p, plan::CATCH_UP));
+            catch_up
+                .into_iter()
+                .chain((part.chunks.done..part.chunks.chunks).map(move |c| (p, c)))
+        })
         .collect();
     let stored: u64 = earlier.values().sum();
     tracing::info!(
@@ -182,8 +211,9 @@ pub async fn run<S: Sink, F: Future<Output = ()>>(
             Begin::NewSlot => "snapshot started".to_owned(),
             Begin::Again => "snapshot started again; the slot's changes stream after it".to_owned(),
             Begin::Resume => format!(
-                "snapshot resumed after {stored} stored rows: the rest is read as of now, and \
-                 the slot's changes since {consistent_point} stream after it"
+                "snapshot resumed after {stored} stored rows: the rest is read as of now (in a \
+                 table read in part, with the rows written since into the blocks already read), \
+                 and the slot's changes since {consistent_point} stream after it"
             ),
         }
     );
@@ -216,7 +246,10 @@ pub async fn run<S: Sink, F: Future<Output = ()>>(
     // At most two chunks per reader are read ahead of the writer.
     let window = 2 * threads;
     let mut dispatched = 0;
-    let statements: Vec<String> = work.iter().map(|&(p, c)| parts[p].chunk_sql(c)).collect();
+    let statements: Vec<String> = work
+        .iter()
+        .map(|&(p, c)| parts[p].sql(c, &horizon))
+        .collect();
     let dispatch = |readers: &Readers, dispatched: &mut usize| {
         if let Some(sql) = statements.get(*dispatched) {
             readers.send(Work {
@@ -409,16 +442,19 @@ impl<S: Sink> Writer<'_, S> {
         let mut touched = Vec::new();
         for (p, c, n) in self.unrecorded.drain(..count) {
             let part = &mut parts[p];
-            part.chunks.done = c + 1;
             part.chunks.rows += n;
+            if touched.last() != Some(&p) {
+                touched.push(p);
+            }
+            if c == plan::CATCH_UP {
+                continue;
+            }
+            part.chunks.done = c + 1;
             metrics::counter!(
                 SNAPSHOT_CHUNKS,
                 "table" => format!("{}.{}", part.table.schema, part.table.name)
             )
             .increment(1);
-            if touched.last() != Some(&p) {
-                touched.push(p);
-            }
         }
         for p in touched {
             self.state

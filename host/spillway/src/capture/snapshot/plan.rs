@@ -11,20 +11,38 @@
 //! cut before reading, and read the heap in order (PeerDB's parallel
 //! initial load chunks the same way). The number of blocks per chunk comes
 //! from the relation's rows per block, so a chunk holds about
-//! `spillway.capture.snapshot.chunk.size` rows.
+//! `spillway.capture.snapshot.chunk.size` rows, fewer where rows are wide
+//! (TOASTed values count): a chunk is held in memory, so it is kept to
+//! about [`CHUNK_BYTES`].
 
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
 
 use super::super::Tables;
-use super::super::catalog::{Catalog, ident};
+use super::super::catalog::{Catalog, ident, literal};
 use super::super::settings::CaptureSettings;
 use super::super::state::Chunks;
 use super::super::table::Table;
 
 /// Rows per heap block assumed when statistics say nothing (narrow rows).
 const DEFAULT_ROWS_PER_BLOCK: f64 = 60.0;
+
+/// About how many bytes of a relation (heap and TOAST) one chunk holds at
+/// most.
+pub const CHUNK_BYTES: f64 = 64.0 * 1024.0 * 1024.0;
+
+/// The chunk number standing for a relation's catch-up read (see
+/// [`Part::catch_up_sql`]).
+pub const CATCH_UP: u64 = u64::MAX;
+
+/// A row version's `xmin` as a full transaction id (`xid8`): in the epoch
+/// of the reading snapshot's `xmax`, or the one before when its low 32
+/// bits are above `xmax`'s (every row a snapshot sees was written less
+/// than 2^31 transactions before its `xmax`).
+const XMIN8: &str = "((((pg_snapshot_xmax(pg_current_snapshot())::text::bigint >> 32) \
+     - CASE WHEN xmin::text::bigint > (pg_snapshot_xmax(pg_current_snapshot())::text::bigint \
+     & 4294967295) THEN 1 ELSE 0 END) << 32) | xmin::text::bigint)::text::xid8";
 
 /// One relation the snapshot reads, and the table its rows belong to.
 pub struct Part {
@@ -36,11 +54,39 @@ pub struct Part {
     pub relation: String,
     /// Its chunks.
     pub chunks: Chunks,
+    /// Whether its stored chunks' blocks are read again first (see
+    /// [`Part::catch_up_sql`]).
+    pub catch_up: bool,
     /// `SELECT <the table's columns> FROM ONLY <relation>`.
     select: String,
 }
 
 impl Part {
+    /// The statement reading chunk `i` ([`CATCH_UP`]: see
+    /// [`Part::catch_up_sql`]).
+    pub fn sql(&self, i: u64, horizon: &str) -> String {
+        if i == CATCH_UP {
+            self.catch_up_sql(horizon)
+        } else {
+            self.chunk_sql(i)
+        }
+    }
+
+    /// For a relation partly read before a restart: the rows in the blocks
+    /// of its stored chunks that were written after `horizon`, the snapshot
+    /// those chunks were read in (`pg_current_snapshot()`'s text). An
+    /// update can move a row the stored chunks never saw into their blocks;
+    /// the stream brings the update, but not the values it left unchanged
+    /// (TOASTed ones), so the row is read again here.
+    pub fn catch_up_sql(&self, horizon: &str) -> String {
+        let read = self.chunks.done * self.chunks.chunk_blocks;
+        format!(
+            "{} WHERE ctid < '({read},0)'::tid AND NOT pg_visible_in_snapshot({XMIN8}, {}::pg_snapshot)",
+            self.select,
+            literal(horizon)
+        )
+    }
+
     /// The statement reading chunk `i`.
     pub fn chunk_sql(&self, i: u64) -> String {
         let from = i * self.chunks.chunk_blocks;
@@ -104,7 +150,7 @@ pub fn parts(
         let rows = catalog.rows(&format!(
             "SELECT n.nspname, c.relname, pg_relation_filenode(c.oid), \
                     pg_relation_size(c.oid) / current_setting('block_size')::bigint, \
-                    c.reltuples::bigint, c.relpages \
+                    c.reltuples::bigint, c.relpages, pg_table_size(c.oid) \
              FROM pg_class c \
              JOIN pg_namespace n ON n.oid = c.relnamespace \
              WHERE c.relkind = 'r' AND (c.oid = {oid} OR c.oid IN \
@@ -147,6 +193,9 @@ pub fn parts(
             } else {
                 DEFAULT_ROWS_PER_BLOCK
             };
+            let bytes: f64 = get(6).and_then(|b| b.parse().ok()).unwrap_or(0.0);
+            let rows = (blocks as f64 * rows_per_block).max(1.0);
+            let by_bytes = (CHUNK_BYTES / (bytes / rows).max(1.0)).max(1.0) as u64;
             parts.push(Part {
                 table: Arc::clone(table),
                 table_oid: *oid,
@@ -159,7 +208,13 @@ pub fn parts(
                     }
                 ),
                 relation,
-                chunks: Chunks::plan(relfilenode, blocks, rows_per_block, chunk_rows),
+                catch_up: false,
+                chunks: Chunks::plan(
+                    relfilenode,
+                    blocks,
+                    rows_per_block,
+                    chunk_rows.min(by_bytes),
+                ),
             });
         }
     }
@@ -182,6 +237,7 @@ mod tests {
             table_oid: 1,
             relation: "public.t".into(),
             chunks,
+            catch_up: false,
             select: "SELECT id FROM ONLY public.t".into(),
         }
     }
@@ -219,6 +275,16 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_catch_up_reads_the_stored_blocks_written_after_the_horizon() {
+        let mut chunks = Chunks::plan(7, 1000, 50.0, 5_000);
+        chunks.done = 3;
+        let sql = part(chunks).sql(CATCH_UP, "100:104:101");
+        assert!(sql.starts_with("SELECT id FROM ONLY public.t WHERE ctid < '(300,0)'::tid"));
+        assert!(sql.ends_with("'100:104:101'::pg_snapshot)"), "{sql}");
+        assert_eq!(part(chunks).sql(3, ""), part(chunks).chunk_sql(3));
     }
 
     #[test]

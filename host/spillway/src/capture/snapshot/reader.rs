@@ -4,9 +4,10 @@
 //! For a slot created now, every reader imports the slot's exported
 //! snapshot (`SET TRANSACTION SNAPSHOT`) before any row is read, so all
 //! chunks see the database as of the slot's consistent point. For a slot
-//! that already existed the exported snapshot is gone; each chunk is then
-//! read as of when it is read, and the slot's changes since its consistent
-//! point, streamed after the snapshot, bring every row up to date.
+//! that already existed that snapshot is gone: the first reader exports one
+//! of its own (`pg_export_snapshot`) and the others import it, so the
+//! chunks still see one moment, and the table locks each first read takes
+//! keep a table from being rewritten under the readers.
 
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
@@ -36,8 +37,8 @@ pub struct Read {
 pub enum Pin<'a> {
     /// The slot's exported snapshot, by name.
     Exported(&'a str),
-    /// Each chunk as of when it is read.
-    Latest,
+    /// One taken now by the first reader.
+    Now,
 }
 
 /// The reader threads: hand them work with [`Readers::send`]; rows arrive
@@ -49,28 +50,46 @@ pub struct Readers {
 
 impl Readers {
     /// Opens `count` connections with `conninfo` pinned to `pin`, then
-    /// starts a thread for each. Errors: a connection or the import of the
-    /// exported snapshot failed.
+    /// starts a thread for each; also returns the snapshot they read in, as
+    /// `pg_current_snapshot()` writes it (`xmin:xmax:xip,...`). Errors: a
+    /// connection, or the export or import of the snapshot, failed.
     pub fn start(
         count: usize,
         conninfo: &str,
         pin: Pin<'_>,
         rows: tokio::sync::mpsc::Sender<Read>,
-    ) -> Result<Self> {
+    ) -> Result<(Self, String)> {
         let mut connections = Vec::with_capacity(count);
+        let mut exported = match pin {
+            Pin::Exported(name) => Some(name.to_owned()),
+            Pin::Now => None,
+        };
         for _ in 0..count.max(1) {
             let mut connection = PgReplicationConnection::connect(conninfo)
                 .context("cannot open a snapshot reader connection")?;
-            if let Pin::Exported(name) = pin {
-                connection
-                    .exec("BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                    .context("cannot start the snapshot transaction")?;
-                connection
-                    .exec(&format!("SET TRANSACTION SNAPSHOT {}", literal(name)))
-                    .context("cannot import the slot's exported snapshot")?;
+            connection
+                .exec("BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                .context("cannot start the snapshot transaction")?;
+            match &exported {
+                Some(name) => {
+                    connection
+                        .exec(&format!("SET TRANSACTION SNAPSHOT {}", literal(name)))
+                        .context("cannot import the snapshot")?;
+                }
+                None => {
+                    let result = connection
+                        .exec("SELECT pg_export_snapshot()")
+                        .context("cannot export a snapshot")?;
+                    exported = Some(result.get_value(0, 0).context("no snapshot exported")?);
+                }
             }
             connections.push(connection);
         }
+        let snapshot = connections[0]
+            .exec("SELECT pg_current_snapshot()::text")
+            .context("cannot read the snapshot's horizon")?
+            .get_value(0, 0)
+            .unwrap_or_default();
         let (work, queue) = channel::<Work>();
         let queue = Arc::new(Mutex::new(queue));
         for (n, connection) in connections.into_iter().enumerate() {
@@ -81,7 +100,7 @@ impl Readers {
                 .spawn(move || read(connection, &queue, &rows))
                 .context("cannot start a snapshot reader thread")?;
         }
-        Ok(Readers { work })
+        Ok((Readers { work }, snapshot))
     }
 
     /// Queues a chunk for the next free reader.
@@ -104,11 +123,17 @@ fn read(
             Err(_) => return,
         };
         let Ok(work) = next else { return };
+        // A panic inside the connection becomes the chunk's error, so the
+        // writer, waiting for this chunk, hears of it.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            connection
+                .exec(&work.sql)
+                .with_context(|| format!("cannot read a snapshot chunk: {}", work.sql))
+        }))
+        .unwrap_or_else(|_| Err(anyhow::anyhow!("a snapshot reader failed: {}", work.sql)));
         let read = Read {
             seq: work.seq,
-            rows: connection
-                .exec(&work.sql)
-                .with_context(|| format!("cannot read a snapshot chunk: {}", work.sql)),
+            rows: result,
         };
         if rows.blocking_send(read).is_err() {
             return;
