@@ -203,8 +203,8 @@ def main():
          "CREATE TABLE bench.snap_b (LIKE bench.items INCLUDING ALL); "
          "INSERT INTO bench.snap_a SELECT * FROM bench.items WHERE id % 2 = 0; "
          "INSERT INTO bench.snap_b SELECT * FROM bench.items WHERE id % 2 = 1; "
-         "VACUUM ANALYZE bench.snap_a, bench.snap_b; "
          "CREATE PUBLICATION bench_snap_pub FOR TABLE bench.snap_a, bench.snap_b")
+    psql("VACUUM ANALYZE bench.snap_a, bench.snap_b")
     snapshot = []
     print("snapshot: COPY", file=sys.stderr)
     snapshot.append(copy_table())
