@@ -479,3 +479,67 @@ async fn partial_failures_and_throttling_lose_and_reorder_nothing() {
         "calls failed in part"
     );
 }
+
+/// An AWS outage longer than `spillway.capture.stalled.after.seconds`:
+/// capture reports itself stalled (readiness 503) while PutRecords fails,
+/// ready again once it goes through, and the change written meanwhile
+/// arrives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_aws_outage_is_a_visible_stall_and_capture_recovers() {
+    let (proxy, faults) = support::fault_proxy::start(0).await;
+    let Setup {
+        kinesis,
+        db,
+        dir,
+        prefix,
+    } = setup("capture_outage", "CREATE TABLE t (id int PRIMARY KEY)").await;
+    let stream = format!("{prefix}.public.t");
+    create_stream(&kinesis, &stream).await;
+    let config = kinesis_config(
+        &db,
+        dir.path(),
+        &prefix,
+        &format!(
+            "debezium.sink.kinesis.endpoint=http://{proxy}\n\
+             spillway.http.address=127.0.0.1:0\n\
+             spillway.capture.stalled.after.seconds=1"
+        ),
+    );
+    let mut capture = Spillway::start("capture", &config, dir.path(), None);
+    capture.wait_for("streaming", 1);
+    let endpoint = capture.endpoint();
+    assert_eq!(support::http_get(&endpoint, "/health/ready").0, 200);
+    faults.outage(Duration::from_secs(8));
+    db.sql("INSERT INTO t VALUES (1)");
+    let mut wait = support::Wait::new();
+    loop {
+        let (status, body) = support::http_get(&endpoint, "/health/ready");
+        if status == 503 && body.contains("stalled") {
+            break;
+        }
+        assert!(
+            wait.goes_on(0),
+            "never stalled ({}):\n{}",
+            wait.why(),
+            capture.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let mut wait = support::Wait::new();
+    while support::http_get(&endpoint, "/health/ready").0 != 200 {
+        assert!(wait.goes_on(0), "not ready again:\n{}", capture.log());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let records = read_stream(&kinesis, &stream).await;
+    let log = capture.terminate();
+    assert!(
+        faults.unavailable.load(std::sync::atomic::Ordering::SeqCst) > 0,
+        "the outage was met"
+    );
+    assert!(
+        log.contains("stalled: PutRecords to Kinesis stream"),
+        "{log}"
+    );
+    assert!(log.contains("no longer stalled"), "{log}");
+    assert_eq!(records.len(), 1, "the insert arrives once the outage ends");
+}

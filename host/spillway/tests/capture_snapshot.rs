@@ -128,6 +128,7 @@ fn snapshot_config(db: &Database, dir: &Path, slot: &str, extra: &str) -> std::p
 
 /// Where a snapshot is killed.
 #[derive(Debug, Clone, Copy)]
+#[repr(u8)]
 enum Point {
     /// As soon as the first events are out.
     Early,
@@ -139,132 +140,141 @@ enum Point {
     InsideKeyless,
 }
 
-/// kill -9 at each point of a three-table snapshot, with rows deleted,
+#[test]
+fn kill_9_early_in_a_snapshot_resumes_it_and_loses_nothing() {
+    kill_9_at(Point::Early);
+}
+
+#[test]
+fn kill_9_inside_a_table_resumes_the_snapshot_and_loses_nothing() {
+    kill_9_at(Point::InsideTable);
+}
+
+#[test]
+fn kill_9_between_tables_resumes_the_snapshot_and_loses_nothing() {
+    kill_9_at(Point::BetweenTables);
+}
+
+#[test]
+fn kill_9_inside_a_keyless_table_resumes_the_snapshot_and_loses_nothing() {
+    kill_9_at(Point::InsideKeyless);
+}
+
+/// kill -9 at `point` of a three-table snapshot, with rows deleted,
 /// updated and inserted before the restart: the restart resumes from the
 /// chunks recorded in the database, reads at most one chunk again, and
 /// every row arrives with its last value; the keyless table is read in
 /// `ctid` chunks.
-#[test]
-fn kill_9_anywhere_in_a_snapshot_resumes_it_and_loses_nothing() {
-    for (n, point) in [
-        Point::Early,
-        Point::InsideTable,
-        Point::BetweenTables,
-        Point::InsideKeyless,
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let name = format!("snapshot_kill_{n}");
-        let db = three_tables(&name);
-        let dir = tempfile::tempdir().expect("dir");
-        let out = dir.path().join("events.jsonl");
-        let config = snapshot_config(&db, dir.path(), &name, "");
-        let capture = start_capture(&config, &dir, &out);
-        Tail::new(&out).wait(&format!("{point:?}"), |tail| match point {
-            Point::Early => tail.lines > 0,
-            Point::InsideTable => tail.of("b") >= 50_000,
-            Point::BetweenTables => tail.of("a") >= 1,
-            Point::InsideKeyless => tail.of("a") >= 15_000,
-        });
-        capture.kill_9();
-        let first = records(&out);
-        assert!(
-            first.len() < 290_000,
-            "{point:?}: killed before the snapshot finished ({} events)",
-            first.len()
-        );
-        let keyless_chunks = db.sql(
-            "SELECT state->>'chunks' FROM public.spillway_capture_state \
-             WHERE item = 'chunks \"public\".\"a\"'",
-        );
-        assert!(
-            keyless_chunks.trim().parse::<u64>().unwrap_or(0) >= 5,
-            "{point:?}: the keyless table is planned in ctid chunks of about {CHUNK} rows: \
-             {keyless_chunks:?}"
-        );
-        db.sql(
-            "DELETE FROM b WHERE id = 7; UPDATE b SET note = 'late' WHERE id = 149000;
-             INSERT INTO b VALUES (150001, 'new'); DELETE FROM a WHERE n = 3;",
-        );
+fn kill_9_at(point: Point) {
+    let name = format!("snapshot_kill_{}", point as u8);
+    let db = three_tables(&name);
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().join("events.jsonl");
+    let config = snapshot_config(&db, dir.path(), &name, "");
+    let capture = start_capture(&config, &dir, &out);
+    Tail::new(&out).wait(&format!("{point:?}"), |tail| match point {
+        Point::Early => tail.lines > 0,
+        Point::InsideTable => tail.of("b") >= 50_000,
+        Point::BetweenTables => tail.of("a") >= 1,
+        Point::InsideKeyless => tail.of("a") >= 15_000,
+    });
+    capture.kill_9();
+    let first = records(&out);
+    assert!(
+        first.len() < 290_000,
+        "{point:?}: killed before the snapshot finished ({} events)",
+        first.len()
+    );
+    let keyless_chunks = db.sql(
+        "SELECT state->>'chunks' FROM public.spillway_capture_state \
+         WHERE item = 'chunks \"public\".\"a\"'",
+    );
+    assert!(
+        keyless_chunks.trim().parse::<u64>().unwrap_or(0) >= 5,
+        "{point:?}: the keyless table is planned in ctid chunks of about {CHUNK} rows: \
+         {keyless_chunks:?}"
+    );
+    db.sql(
+        "DELETE FROM b WHERE id = 7; UPDATE b SET note = 'late' WHERE id = 149000;
+         INSERT INTO b VALUES (150001, 'new'); DELETE FROM a WHERE n = 3;",
+    );
 
-        let mut capture = start_capture(&config, &dir, &out);
-        capture.wait_for("streaming", 1);
-        let log = capture.log();
-        assert!(log.contains("snapshot resumed"), "{point:?}: {log}");
-        assert!(
-            !log.contains("dropping") && !log.contains("snapshot started"),
-            "{point:?}: the slot is kept and the snapshot resumed: {log}"
-        );
-        // The snapshot is out before streaming starts; the changes made
-        // while capture was down follow, the insert among them.
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let all = loop {
-            let all = records(&out);
-            if all
-                .iter()
-                .any(|r| row(r) == Some(("b".to_owned(), 150_001)))
-            {
-                break all;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{point:?}: the insert never arrived"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        };
-        capture.terminate();
-
-        let mut last: HashMap<(String, i64), &Value> = HashMap::new();
-        for record in &all {
-            if let Some(key) = row(record)
-                && op(record) != "tombstone"
-            {
-                last.insert(key, record);
-            }
-        }
-        for (table, ids) in [("b", 1..150_002), ("a", 1..40_001), ("c", 1..100_001)] {
-            let missing: Vec<i64> = ids
-                .filter(|i| !last.contains_key(&(table.to_owned(), *i)))
-                .collect();
-            assert!(
-                missing.is_empty(),
-                "{point:?}: rows of {table} never delivered: {:?}",
-                &missing[..missing.len().min(10)]
-            );
-        }
-        let value = |t: &str, i: i64| last[&(t.to_owned(), i)];
-        assert_eq!(op(value("b", 7)), "d", "{point:?}: the delete arrives last");
-        assert_eq!(op(value("a", 3)), "d", "{point:?}: the keyless delete too");
-        assert_eq!(
-            value("b", 149_000)["value"]["payload"]["after"]["note"],
-            "late",
-            "{point:?}: the update's value is the last"
-        );
-        assert_eq!(
-            op(value("b", 150_001)),
-            "c",
-            "{point:?}: the insert arrives"
-        );
-
-        // Rows read before the kill and again after it: at most the chunk
-        // being written when it came (and the row held before it).
-        let before: HashSet<(String, i64)> = first
+    let mut capture = start_capture(&config, &dir, &out);
+    capture.wait_for("streaming", 1);
+    let log = capture.log();
+    assert!(log.contains("snapshot resumed"), "{point:?}: {log}");
+    assert!(
+        !log.contains("dropping") && !log.contains("snapshot started"),
+        "{point:?}: the slot is kept and the snapshot resumed: {log}"
+    );
+    // The snapshot is out before streaming starts; the changes made
+    // while capture was down follow, the insert among them.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let all = loop {
+        let all = records(&out);
+        if all
             .iter()
-            .filter(|r| op(r) == "r")
-            .filter_map(row)
+            .any(|r| row(r) == Some(("b".to_owned(), 150_001)))
+        {
+            break all;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{point:?}: the insert never arrived"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    capture.terminate();
+
+    let mut last: HashMap<(String, i64), &Value> = HashMap::new();
+    for record in &all {
+        if let Some(key) = row(record)
+            && op(record) != "tombstone"
+        {
+            last.insert(key, record);
+        }
+    }
+    for (table, ids) in [("b", 1..150_002), ("a", 1..40_001), ("c", 1..100_001)] {
+        let missing: Vec<i64> = ids
+            .filter(|i| !last.contains_key(&(table.to_owned(), *i)))
             .collect();
-        let again = all[first.len()..]
-            .iter()
-            .filter(|r| op(r) == "r")
-            .filter_map(row)
-            .filter(|k| before.contains(k))
-            .count();
         assert!(
-            again <= CHUNK + 200,
-            "{point:?}: {again} rows were read again after the restart"
+            missing.is_empty(),
+            "{point:?}: rows of {table} never delivered: {:?}",
+            &missing[..missing.len().min(10)]
         );
     }
+    let value = |t: &str, i: i64| last[&(t.to_owned(), i)];
+    assert_eq!(op(value("b", 7)), "d", "{point:?}: the delete arrives last");
+    assert_eq!(op(value("a", 3)), "d", "{point:?}: the keyless delete too");
+    assert_eq!(
+        value("b", 149_000)["value"]["payload"]["after"]["note"],
+        "late",
+        "{point:?}: the update's value is the last"
+    );
+    assert_eq!(
+        op(value("b", 150_001)),
+        "c",
+        "{point:?}: the insert arrives"
+    );
+
+    // Rows read before the kill and again after it: at most the chunk
+    // being written when it came (and the row held before it).
+    let before: HashSet<(String, i64)> = first
+        .iter()
+        .filter(|r| op(r) == "r")
+        .filter_map(row)
+        .collect();
+    let again = all[first.len()..]
+        .iter()
+        .filter(|r| op(r) == "r")
+        .filter_map(row)
+        .filter(|k| before.contains(k))
+        .count();
+    assert!(
+        again <= CHUNK + 200,
+        "{point:?}: {again} rows were read again after the restart"
+    );
 }
 
 /// SIGTERM stops a snapshot within seconds; the next start resumes it.

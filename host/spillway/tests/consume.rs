@@ -458,3 +458,48 @@ async fn a_poison_message_alone_reaches_the_dead_letter_queue_and_its_group_goes
     // again (which counted receives against the valid messages too).
     assert!(log.contains("received: 6,"), "{log}");
 }
+
+/// An SQS outage longer than `spillway.consumer.stalled.after.seconds`:
+/// consume reports itself stalled (readiness 503) while receiving fails,
+/// ready again once it succeeds, and a message sent then is handled.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_sqs_outage_is_a_visible_stall_and_consume_recovers() {
+    let sqs = sqs().await;
+    let (url, _) = fifo_queue(&sqs, "outage", 10).await;
+    let (proxy, faults) = support::fault_proxy::start(0).await;
+    let mut consume = consume(
+        &url,
+        "default",
+        &format!(
+            "spillway.aws.endpoint=http://{proxy}\nspillway.http.address=127.0.0.1:0\n\
+             spillway.consumer.stalled.after.seconds=1"
+        ),
+    );
+    let endpoint = consume.endpoint();
+    let mut wait = support::Wait::new();
+    while support::http_get(&endpoint, "/health/ready").0 != 200 {
+        assert!(wait.goes_on(0), "never ready:\n{}", consume.log());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    faults.outage(Duration::from_secs(6));
+    let mut wait = support::Wait::new();
+    loop {
+        let (status, body) = support::http_get(&endpoint, "/health/ready");
+        if status == 503 && body.contains("stalled") {
+            break;
+        }
+        assert!(wait.goes_on(0), "never stalled:\n{}", consume.log());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let mut wait = support::Wait::new();
+    while support::http_get(&endpoint, "/health/ready").0 != 200 {
+        assert!(wait.goes_on(0), "not ready again:\n{}", consume.log());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let ids = send(&sqs, &url, "Group1", &sample_bodies()[..1]).await;
+    consume.wait_for("deleted successfully.", 1);
+    let log = consume.terminate();
+    assert!(log.contains(&ids[0]), "{log}");
+    assert!(log.contains("stalled: receiving from SQS"), "{log}");
+    assert!(log.contains("no longer stalled"), "{log}");
+}

@@ -21,6 +21,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use aws_sdk_kinesis::Client;
@@ -34,6 +35,7 @@ use super::sink::Sink;
 use super::table::Table;
 use crate::backoff::Backoff;
 use crate::config::{Config, ConfigError};
+use crate::telemetry::health::Stall;
 use crate::telemetry::metrics::{DELIVERED, RETRIES};
 
 /// Kinesis' limits.
@@ -66,6 +68,9 @@ pub struct KinesisSettings {
     pub oversize: Oversize,
     /// Whether event keys carry their schema (the partition key is the payload).
     pub key_schemas: bool,
+    /// How long a call may keep failing before capture reports itself
+    /// stalled (`spillway.capture.stalled.after.seconds`).
+    pub stalled_after: Duration,
 }
 
 impl KinesisSettings {
@@ -108,6 +113,11 @@ impl KinesisSettings {
                 .is_some_and(|v| v.eq_ignore_ascii_case("true")),
             oversize,
             key_schemas: Schemas::from_config(config)?.key,
+            stalled_after: Duration::from_secs(
+                config
+                    .get_u64("spillway.capture.stalled.after.seconds")?
+                    .unwrap_or(30),
+            ),
         })
     }
 }
@@ -291,11 +301,15 @@ impl Sink for KinesisSink {
         }
         let client = &self.client;
         let batch_size = self.settings.batch_size;
-        futures_util::future::try_join_all(
-            streams
-                .iter()
-                .map(|(stream, entries)| put_in_order(client, stream, entries, batch_size)),
-        )
+        futures_util::future::try_join_all(streams.iter().map(|(stream, entries)| {
+            put_in_order(
+                client,
+                stream,
+                entries,
+                batch_size,
+                self.settings.stalled_after,
+            )
+        }))
         .await?;
         Ok(())
     }
@@ -322,6 +336,7 @@ async fn put_in_order(
     stream: &str,
     entries: &[Entry],
     batch_size: usize,
+    stalled_after: Duration,
 ) -> Result<()> {
     let mut start = 0;
     while start < entries.len() {
@@ -335,7 +350,13 @@ async fn put_in_order(
             bytes += size;
             end += 1;
         }
-        put_until_stored(client, stream, entries[start..end].to_vec()).await?;
+        put_until_stored(
+            client,
+            stream,
+            entries[start..end].to_vec(),
+            Stall::new("capture", stalled_after),
+        )
+        .await?;
         metrics::counter!(DELIVERED, "destination" => stream.to_owned())
             .increment((end - start) as u64);
         start = end;
@@ -343,7 +364,14 @@ async fn put_in_order(
     Ok(())
 }
 
-async fn put_until_stored(client: &Client, stream: &str, mut pending: Vec<Entry>) -> Result<()> {
+/// Writes `pending` to `stream`, retrying failed records (with their keys'
+/// later ones) until all are stored; `stall` says when capture stalls.
+async fn put_until_stored(
+    client: &Client,
+    stream: &str,
+    mut pending: Vec<Entry>,
+    mut stall: Stall,
+) -> Result<()> {
     let mut backoff = Backoff::default();
     let retries = metrics::counter!(RETRIES, "stage" => "capture", "operation" => "PutRecords");
     while !pending.is_empty() {
@@ -363,7 +391,10 @@ async fn put_until_stored(client: &Client, stream: &str, mut pending: Vec<Entry>
             .send()
             .await;
         let failed: Vec<bool> = match response {
-            Ok(output) if output.failed_record_count().unwrap_or(0) == 0 => return Ok(()),
+            Ok(output) if output.failed_record_count().unwrap_or(0) == 0 => {
+                stall.succeeded();
+                return Ok(());
+            }
             Ok(output) => output
                 .records()
                 .iter()
@@ -382,6 +413,7 @@ async fn put_until_stored(client: &Client, stream: &str, mut pending: Vec<Entry>
                     aws_error(&e)
                 );
                 retries.increment(1);
+                stall.failed(&format!("PutRecords to Kinesis stream '{stream}'"));
                 tokio::time::sleep(backoff.next_delay()).await;
                 continue;
             }
@@ -393,6 +425,11 @@ async fn put_until_stored(client: &Client, stream: &str, mut pending: Vec<Entry>
             of = pending.len(),
             "PutRecords stored part of a call, retrying the rest"
         );
+        if count < pending.len() {
+            stall.succeeded();
+        } else {
+            stall.failed(&format!("PutRecords to Kinesis stream '{stream}'"));
+        }
         pending = retry_set(pending, &failed);
         retries.increment(1);
         tokio::time::sleep(backoff.next_delay()).await;

@@ -349,6 +349,22 @@ pub static KEYS: &[Key] = &[
               stopping with an error that names it.",
     },
     Key {
+        name: "spillway.capture.stalled.after.seconds",
+        default: Some("30"),
+        value: Value::Number,
+        doc: "How long the Kinesis sink may keep failing to store a batch (an AWS outage, \
+              throttling that stores nothing) before capture reports itself stalled: \
+              /health/ready answers 503 with the stage `stalled` until a call goes through.",
+    },
+    Key {
+        name: "spillway.consumer.stalled.after.seconds",
+        default: Some("30"),
+        value: Value::Number,
+        doc: "How long receiving from SQS may keep failing before consume reports itself \
+              stalled: /health/ready answers 503 with the stage `stalled` until a receive \
+              succeeds.",
+    },
+    Key {
         name: "spillway.kinesis.oversize",
         default: Some("fail"),
         value: Value::OneOf(&["fail", "skip", "dead-letter"]),

@@ -38,7 +38,7 @@ use spillway_plugin::consumer::{Consumer, ConsumerWorker, Message, Outcome};
 use tokio::sync::{Semaphore, watch};
 
 use crate::backoff::Backoff;
-use crate::telemetry::health;
+use crate::telemetry::health::{self, Stall};
 use crate::telemetry::metrics::{self as names, Tally};
 use dead_letter::DeadLetter;
 use deleter::{Ack, Deleter};
@@ -186,14 +186,17 @@ pub async fn run(
 /// messages group by group.
 async fn poll(stage: Arc<Stage>, mut stop: watch::Receiver<bool>) {
     let mut backoff = Backoff::default();
+    let mut stall = Stall::new("consume", stage.settings.stalled_after);
     while !*stop.borrow() {
         let received = match receive(&stage).await {
             Ok(received) => {
                 backoff = Backoff::default();
+                stall.succeeded();
                 received
             }
             Err(e) => {
                 tracing::error!("receiving from SQS failed: {e:#}; retrying");
+                stall.failed("receiving from SQS");
                 backoff.wait(&stop).await;
                 continue;
             }

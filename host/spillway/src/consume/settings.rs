@@ -22,6 +22,9 @@ pub struct ConsumeSettings {
     pub workers: usize,
     /// When a message comes back after the plugin failed on it (trap, timeout).
     pub failure_retry: Duration,
+    /// How long receiving may keep failing before consume reports itself
+    /// stalled (`spillway.consumer.stalled.after.seconds`).
+    pub stalled_after: Duration,
 }
 
 impl ConsumeSettings {
@@ -50,6 +53,12 @@ impl ConsumeSettings {
             workers: usize::try_from(ranged(config, "spillway.consumer.workers", 1, 256)?)
                 .unwrap_or(1),
             failure_retry: Duration::from_secs(failure_retry),
+            stalled_after: Duration::from_secs(ranged(
+                config,
+                "spillway.consumer.stalled.after.seconds",
+                1,
+                86_400,
+            )?),
         })
     }
 }

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -53,4 +54,52 @@ pub fn report() -> (bool, BTreeMap<&'static str, Readiness>) {
         .clone();
     let ready = !stages.is_empty() && stages.values().all(|r| *r == Readiness::Ready);
     (ready, stages)
+}
+
+/// Watches one thing a stage retries until it succeeds (storing a batch,
+/// receiving from a queue): once it has failed for `after`, the stage is
+/// reported stalled (readiness 503, with an error in the log), and ready
+/// again at its first success.
+#[derive(Debug)]
+pub struct Stall {
+    stage: &'static str,
+    after: Duration,
+    since: Option<Instant>,
+    stalled: bool,
+}
+
+impl Stall {
+    /// Watches retries of `stage`, stalled after failing for `after`.
+    pub fn new(stage: &'static str, after: Duration) -> Self {
+        Stall {
+            stage,
+            after,
+            since: None,
+            stalled: false,
+        }
+    }
+
+    /// A try failed; `what` says what is retried, for the log.
+    pub fn failed(&mut self, what: &str) {
+        let since = *self.since.get_or_insert_with(Instant::now);
+        if !self.stalled && since.elapsed() >= self.after {
+            self.stalled = true;
+            stalled(self.stage);
+            tracing::error!(
+                stage = self.stage,
+                seconds = since.elapsed().as_secs(),
+                "stalled: {what} keeps failing; not ready until it succeeds"
+            );
+        }
+    }
+
+    /// A try succeeded.
+    pub fn succeeded(&mut self) {
+        self.since = None;
+        if self.stalled {
+            self.stalled = false;
+            ready(self.stage);
+            tracing::info!(stage = self.stage, "no longer stalled");
+        }
+    }
 }

@@ -1,7 +1,8 @@
 //! A fault-injecting HTTP proxy in front of the AWS emulator: Kinesis
 //! PutRecords calls are throttled whole or stored only in part, as Kinesis
-//! does under load, and EventBridge PutEvents calls are answered 503 during
-//! an outage; every other request passes through unchanged.
+//! does under load, and EventBridge PutEvents, Kinesis PutRecords and SQS
+//! ReceiveMessage calls are answered 503 during an outage; every other
+//! request passes through unchanged.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -18,7 +19,8 @@ pub struct Faults {
     pub throttled: AtomicUsize,
     /// Records reported failed inside calls that stored the others.
     pub failed_records: AtomicUsize,
-    /// PutEvents calls answered 503 during an outage.
+    /// PutEvents, PutRecords and ReceiveMessage calls answered 503 during an
+    /// outage.
     pub unavailable: AtomicUsize,
     /// When each GetRecords call passed through.
     pub reads: Mutex<Vec<Instant>>,
@@ -27,7 +29,8 @@ pub struct Faults {
 }
 
 impl Faults {
-    /// Answers every PutEvents call 503 for `length` from now.
+    /// Answers every PutEvents, PutRecords and ReceiveMessage call 503 for
+    /// `length` from now.
     pub fn outage(&self, length: Duration) {
         *self
             .outage_until
@@ -183,7 +186,10 @@ async fn serve(
                 .unwrap_or_else(PoisonError::into_inner)
                 .push(Instant::now());
         }
-        let reply = if put_events && faults.in_outage() {
+        let receive = request
+            .header("x-amz-target")
+            .is_some_and(|t| t.ends_with(".ReceiveMessage"));
+        let reply = if (put_events || put_records || receive) && faults.in_outage() {
             faults.unavailable.fetch_add(1, Ordering::SeqCst);
             respond(
                 "503 Service Unavailable",
