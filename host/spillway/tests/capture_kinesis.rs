@@ -511,25 +511,8 @@ async fn an_aws_outage_is_a_visible_stall_and_capture_recovers() {
     assert_eq!(support::http_get(&endpoint, "/health/ready").0, 200);
     faults.outage(Duration::from_secs(8));
     db.sql("INSERT INTO t VALUES (1)");
-    let mut wait = support::Wait::new();
-    loop {
-        let (status, body) = support::http_get(&endpoint, "/health/ready");
-        if status == 503 && body.contains("stalled") {
-            break;
-        }
-        assert!(
-            wait.goes_on(0),
-            "never stalled ({}):\n{}",
-            wait.why(),
-            capture.log()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    let mut wait = support::Wait::new();
-    while support::http_get(&endpoint, "/health/ready").0 != 200 {
-        assert!(wait.goes_on(0), "not ready again:\n{}", capture.log());
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    support::readiness(&endpoint, 503, "stalled", || capture.log()).await;
+    support::readiness(&endpoint, 200, "", || capture.log()).await;
     let records = read_stream(&kinesis, &stream).await;
     let log = capture.terminate();
     assert!(

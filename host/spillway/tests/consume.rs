@@ -476,26 +476,10 @@ async fn an_sqs_outage_is_a_visible_stall_and_consume_recovers() {
         ),
     );
     let endpoint = consume.endpoint();
-    let mut wait = support::Wait::new();
-    while support::http_get(&endpoint, "/health/ready").0 != 200 {
-        assert!(wait.goes_on(0), "never ready:\n{}", consume.log());
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    support::readiness(&endpoint, 200, "", || consume.log()).await;
     faults.outage(Duration::from_secs(6));
-    let mut wait = support::Wait::new();
-    loop {
-        let (status, body) = support::http_get(&endpoint, "/health/ready");
-        if status == 503 && body.contains("stalled") {
-            break;
-        }
-        assert!(wait.goes_on(0), "never stalled:\n{}", consume.log());
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    let mut wait = support::Wait::new();
-    while support::http_get(&endpoint, "/health/ready").0 != 200 {
-        assert!(wait.goes_on(0), "not ready again:\n{}", consume.log());
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    support::readiness(&endpoint, 503, "stalled", || consume.log()).await;
+    support::readiness(&endpoint, 200, "", || consume.log()).await;
     let ids = send(&sqs, &url, "Group1", &sample_bodies()[..1]).await;
     consume.wait_for("deleted successfully.", 1);
     let log = consume.terminate();

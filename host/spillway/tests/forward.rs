@@ -516,21 +516,7 @@ async fn a_shard_that_keeps_failing_is_a_visible_stall_and_recovers() {
     );
     let mut forward = forward(dir.path(), &streams, &settings);
     let endpoint = forward.endpoint();
-    let mut wait = Wait::new();
-    let (status, body) = loop {
-        let (status, body) = support::http_get(&endpoint, "/health/ready");
-        if status == 503 && body.contains("stalled") {
-            break (status, body);
-        }
-        assert!(
-            wait.goes_on(0),
-            "never reported stalled ({}):\n{}",
-            wait.why(),
-            forward.log()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
-    assert_eq!(status, 503, "{body}");
+    support::readiness(&endpoint, 503, "stalled", || forward.log()).await;
     let (_, metrics) = support::http_get(&endpoint, "/metrics");
     let series = format!(
         "spillway_forward_pending_age_seconds{{stream=\"{}\",shard=\"shardId-000000000000\"}}",
@@ -555,11 +541,7 @@ async fn a_shard_that_keeps_failing_is_a_visible_stall_and_recovers() {
         .expect("arn");
     route_bus_to(&aws, &missing_bus, &arn).await;
     assert_eq!(distinct_ids(&receive(&aws, &queue_url, 3).await), [0, 1, 2]);
-    let mut wait = Wait::new();
-    while support::http_get(&endpoint, "/health/ready").0 != 200 {
-        assert!(wait.goes_on(0), "not ready again:\n{}", forward.log());
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    support::readiness(&endpoint, 200, "", || forward.log()).await;
     let log = forward.terminate();
     assert!(log.contains("failed (attempt 1)"), "{log}");
 }

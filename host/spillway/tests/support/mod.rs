@@ -318,6 +318,26 @@ impl Drop for Cluster {
     }
 }
 
+/// Waits until `/health/ready` at `endpoint` answers `status` with a body
+/// holding `needle`; fails, with `log()`, when [`Wait`] says the wait
+/// stalled.
+pub async fn readiness(endpoint: &str, status: u16, needle: &str, log: impl Fn() -> String) {
+    let mut wait = Wait::new();
+    loop {
+        let (now, body) = http_get(endpoint, "/health/ready");
+        if now == status && body.contains(needle) {
+            return;
+        }
+        assert!(
+            wait.goes_on(0),
+            "/health/ready never answered {status} with {needle:?} ({}), last {now}: {body}\n{}",
+            wait.why(),
+            log()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
 /// `GET http://<address><path>`: the status code and the body.
 pub fn http_get(address: &str, path: &str) -> (u16, String) {
     use std::io::{Read, Write};
