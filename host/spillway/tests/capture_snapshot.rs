@@ -6,33 +6,129 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-use support::Spillway;
-use support::postgres::{Database, records, start_capture, wait_for_every_id, wait_for_records};
+use serde::Deserialize;
+use support::postgres::{Database, start_capture, wait_for_every_id};
+use support::{Spillway, Wait};
 
 mod support;
 
 /// Rows per snapshot chunk in these tests.
 const CHUNK: usize = 4000;
 
-/// A row's identity in events: table and key (`id`, or `n` for the keyless
-/// table).
-fn row(record: &Value) -> Option<(String, i64)> {
-    let payload = &record["value"]["payload"];
-    let table = payload["source"]["table"].as_str()?.to_owned();
-    let row = if payload["after"].is_object() {
-        &payload["after"]
-    } else {
-        &payload["before"]
-    };
-    let id = row["id"].as_i64().or_else(|| row["n"].as_i64())?;
-    Some((table, id))
+/// What these tests read of an event: outputs run to hundreds of megabytes
+/// (every event carries its schema), so only these fields are kept.
+#[derive(Debug, Clone, PartialEq)]
+struct Event {
+    /// `source.table` (empty for a tombstone).
+    table: String,
+    /// `id`, or `n` for the keyless table, of the row after (or before).
+    key: Option<i64>,
+    /// `op`, or `tombstone`.
+    op: String,
+    /// `source.snapshot`.
+    snapshot: String,
+    /// The row after.
+    after: Option<Fields>,
 }
 
-fn op(record: &Value) -> &str {
-    record["value"]["payload"]["op"]
-        .as_str()
-        .unwrap_or("tombstone")
+/// An output line as far as [`Event`] needs it.
+#[derive(Deserialize)]
+struct Line {
+    value: Option<Envelope>,
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    payload: Payload,
+}
+
+#[derive(Deserialize)]
+struct Payload {
+    op: String,
+    source: Source,
+    before: Option<Fields>,
+    after: Option<Fields>,
+}
+
+#[derive(Deserialize)]
+struct Source {
+    table: String,
+    snapshot: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+struct Fields {
+    id: Option<i64>,
+    n: Option<i64>,
+    note: Option<String>,
+    big: Option<String>,
+}
+
+/// The events in capture's output at `path`, line by line. A line cut by
+/// kill -9 is continued by the next run's first event on the same line:
+/// that event is read from where it starts.
+fn events(path: &Path) -> Vec<Event> {
+    use std::io::BufRead;
+    const START: &str = r#"{"destination":"#;
+    let Ok(file) = std::fs::File::open(path) else {
+        return Vec::new();
+    };
+    std::io::BufReader::new(file)
+        .lines()
+        .map_while(Result::ok)
+        .filter_map(|line| {
+            let parsed: Line = serde_json::from_str(&line).ok().or_else(|| {
+                let start = line.rfind(START).filter(|at| *at > 0)?;
+                serde_json::from_str(&line[start..]).ok()
+            })?;
+            Some(match parsed.value {
+                None => Event {
+                    table: String::new(),
+                    key: None,
+                    op: "tombstone".to_owned(),
+                    snapshot: String::new(),
+                    after: None,
+                },
+                Some(Envelope { payload }) => {
+                    let fields = payload.after.as_ref().or(payload.before.as_ref());
+                    Event {
+                        table: payload.source.table,
+                        key: fields.and_then(|f| f.id.or(f.n)),
+                        op: payload.op,
+                        snapshot: payload.source.snapshot.unwrap_or_default(),
+                        after: payload.after,
+                    }
+                }
+            })
+        })
+        .collect()
+}
+
+/// Waits until `path` holds at least `count` events.
+fn wait_for_events(path: &Path, count: usize) -> Vec<Event> {
+    let mut wait = Wait::new();
+    loop {
+        let events = events(path);
+        if events.len() >= count {
+            return events;
+        }
+        assert!(
+            wait.goes_on(events.len()),
+            "waited for {count} events, got {} ({})",
+            events.len(),
+            wait.why()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A row's identity in events: table and key.
+fn row(event: &Event) -> Option<(String, i64)> {
+    Some((event.table.clone(), event.key?))
+}
+
+fn op(event: &Event) -> &str {
+    &event.op
 }
 
 /// Counts capture's output lines, in all and per table, as the file grows,
@@ -43,6 +139,10 @@ struct Tail {
     offset: u64,
     lines: usize,
     per_table: HashMap<String, usize>,
+    /// Text to look for in the lines.
+    needle: Option<String>,
+    /// Whether a line held it.
+    found: bool,
 }
 
 impl Tail {
@@ -52,6 +152,8 @@ impl Tail {
             offset: 0,
             lines: 0,
             per_table: HashMap::new(),
+            needle: None,
+            found: false,
         }
     }
 
@@ -62,7 +164,9 @@ impl Tail {
             return self;
         };
         let mut added = Vec::new();
-        if file.seek(SeekFrom::Start(self.offset)).is_err() || file.read_to_end(&mut added).is_err()
+        // At most 64 MiB at a time: outputs run to hundreds of megabytes.
+        if file.seek(SeekFrom::Start(self.offset)).is_err()
+            || file.take(64 << 20).read_to_end(&mut added).is_err()
         {
             return self;
         }
@@ -71,6 +175,9 @@ impl Tail {
         };
         for line in String::from_utf8_lossy(&added[..=end]).lines() {
             self.lines += 1;
+            if let Some(needle) = &self.needle {
+                self.found |= line.contains(needle.as_str());
+            }
             if let Some(at) = line.find("\"table\":\"") {
                 let table = line[at + 9..].split('"').next().unwrap_or_default();
                 *self.per_table.entry(table.to_owned()).or_default() += 1;
@@ -179,7 +286,7 @@ fn kill_9_at(point: Point) {
         Point::InsideKeyless => tail.of("a") >= 15_000,
     });
     capture.kill_9();
-    let first = records(&out);
+    let first = events(&out);
     assert!(
         first.len() < 290_000,
         "{point:?}: killed before the snapshot finished ({} events)",
@@ -209,24 +316,13 @@ fn kill_9_at(point: Point) {
     );
     // The snapshot is out before streaming starts; the changes made
     // while capture was down follow, the insert among them.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let all = loop {
-        let all = records(&out);
-        if all
-            .iter()
-            .any(|r| row(r) == Some(("b".to_owned(), 150_001)))
-        {
-            break all;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{point:?}: the insert never arrived"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let mut tail = Tail::new(&out);
+    tail.needle = Some(r#""payload":{"id":150001}"#.to_owned());
+    tail.wait(&format!("{point:?}: the insert"), |tail| tail.found);
+    let all = events(&out);
     capture.terminate();
 
-    let mut last: HashMap<(String, i64), &Value> = HashMap::new();
+    let mut last: HashMap<(String, i64), &Event> = HashMap::new();
     for record in &all {
         if let Some(key) = row(record)
             && op(record) != "tombstone"
@@ -248,8 +344,11 @@ fn kill_9_at(point: Point) {
     assert_eq!(op(value("b", 7)), "d", "{point:?}: the delete arrives last");
     assert_eq!(op(value("a", 3)), "d", "{point:?}: the keyless delete too");
     assert_eq!(
-        value("b", 149_000)["value"]["payload"]["after"]["note"],
-        "late",
+        value("b", 149_000)
+            .after
+            .as_ref()
+            .and_then(|f| f.note.as_deref()),
+        Some("late"),
         "{point:?}: the update's value is the last"
     );
     assert_eq!(
@@ -305,7 +404,7 @@ fn sigterm_during_the_snapshot_stops_within_seconds_and_the_next_start_resumes_i
         took < Duration::from_secs(10),
         "stopped after {took:?}:\n{log}"
     );
-    let first = records(&out).len();
+    let first = events(&out).len();
     assert!(first < 120_000, "stopped before the end");
     let mut capture = start_capture(&config, &dir, &out);
     capture.wait_for("snapshot resumed", 1);
@@ -313,7 +412,7 @@ fn sigterm_during_the_snapshot_stops_within_seconds_and_the_next_start_resumes_i
     capture.wait_for("streaming", 1);
     capture.terminate();
     assert!(
-        records(&out).len() < first + 120_000,
+        events(&out).len() < first + 120_000,
         "the second run did not read everything again"
     );
 }
@@ -340,11 +439,11 @@ fn parallel_readers_write_the_same_events_as_one() {
         let mut capture =
             Spillway::start_with_output("capture", &config, dir.path(), None, Some(&out));
         assert!(capture.exit_status().success(), "{}", capture.log());
-        let events: Vec<(Option<(String, i64)>, Value)> = records(&out)
+        let run: Vec<(Option<(String, i64)>, String)> = events(&out)
             .iter()
-            .map(|r| (row(r), r["value"]["payload"]["source"]["snapshot"].clone()))
+            .map(|e| (row(e), e.snapshot.clone()))
             .collect();
-        runs.push(events);
+        runs.push(run);
     }
     assert_eq!(runs[0].len(), 290_000);
     let order: Vec<&str> = ["b", "a", "c"].to_vec();
@@ -359,12 +458,9 @@ fn parallel_readers_write_the_same_events_as_one() {
     assert_eq!(seen, order, "tables in include-list order");
     assert_eq!(
         runs[0].first().map(|e| e.1.clone()),
-        Some(Value::from("first"))
+        Some("first".to_owned())
     );
-    assert_eq!(
-        runs[0].last().map(|e| e.1.clone()),
-        Some(Value::from("last"))
-    );
+    assert_eq!(runs[0].last().map(|e| e.1.clone()), Some("last".to_owned()));
     assert!(
         runs[0] == runs[1],
         "three readers wrote other events than one"
@@ -387,7 +483,7 @@ fn the_state_lives_with_the_data() {
     let out = dir.path().join("events.jsonl");
     let config = db.config(dir.path(), "snapshot_state", "");
     let mut capture = start_capture(&config, &dir, &out);
-    wait_for_records(&out, 3);
+    wait_for_events(&out, 3);
     capture.wait_for("streaming", 1);
     capture.terminate();
     db.sql("DELETE FROM t WHERE id = 1; UPDATE t SET note = 'changed' WHERE id = 2;");
@@ -397,7 +493,7 @@ fn the_state_lives_with_the_data() {
     let moved = elsewhere.path().join("capture.properties");
     std::fs::copy(&config, &moved).expect("config");
     let mut capture = start_capture(&moved, &elsewhere, &out);
-    let events = wait_for_records(&out, 3 + 3);
+    let events = wait_for_events(&out, 3 + 3);
     capture.wait_for("streaming", 1);
     capture.terminate();
     let ops: Vec<(&str, i64)> = events[3..]
@@ -419,7 +515,7 @@ fn the_state_lives_with_the_data() {
     .expect("legacy state");
     db.sql("INSERT INTO t VALUES (4, 'four')");
     let mut capture = start_capture(&config, &dir, &out);
-    let events = wait_for_records(&out, 7);
+    let events = wait_for_events(&out, 7);
     capture.wait_for("streaming", 1);
     let log = capture.terminate();
     assert!(log.contains("carried the snapshot record"), "{log}");
@@ -509,7 +605,7 @@ fn a_row_moved_into_stored_chunks_arrives_with_its_toasted_value() {
     capture.wait_for("streaming", 1);
     let deadline = Instant::now() + Duration::from_secs(60);
     let events = loop {
-        let events: Vec<Value> = records(&out)
+        let events: Vec<Event> = events(&out)
             .into_iter()
             .filter(|r| row(r) == Some(("t".to_owned(), 10000)))
             .collect();
@@ -524,6 +620,7 @@ fn a_row_moved_into_stored_chunks_arrives_with_its_toasted_value() {
         .iter()
         .find(|r| op(r) == "r")
         .expect("the moved row is read again");
-    assert_eq!(read["value"]["payload"]["after"]["big"], big.as_str());
-    assert_eq!(read["value"]["payload"]["after"]["note"], "moved");
+    let after = read.after.as_ref().expect("a row");
+    assert_eq!(after.big.as_deref(), Some(big.as_str()));
+    assert_eq!(after.note.as_deref(), Some("moved"));
 }

@@ -138,23 +138,37 @@ impl Database {
     }
 
     fn cleanup(&self) {
-        psql(
-            "postgres",
-            &format!(
-                "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots \
-                 WHERE database = '{0}' AND active_pid IS NOT NULL",
-                self.name
-            ),
-        );
-        std::thread::sleep(Duration::from_millis(100));
-        psql(
-            "postgres",
-            &format!(
-                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots \
-                 WHERE database = '{0}'",
-                self.name
-            ),
-        );
+        // A walsender can take a moment to go after its client: its slot is
+        // dropped once it is no longer active.
+        for _ in 0..50 {
+            psql(
+                "postgres",
+                &format!(
+                    "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots \
+                     WHERE database = '{0}' AND active_pid IS NOT NULL",
+                    self.name
+                ),
+            );
+            psql(
+                "postgres",
+                &format!(
+                    "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots \
+                     WHERE database = '{0}' AND active_pid IS NULL",
+                    self.name
+                ),
+            );
+            let left = psql(
+                "postgres",
+                &format!(
+                    "SELECT count(*) FROM pg_replication_slots WHERE database = '{0}'",
+                    self.name
+                ),
+            );
+            if left.trim() == "0" {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
         psql(
             "postgres",
             &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),

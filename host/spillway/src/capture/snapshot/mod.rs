@@ -39,19 +39,19 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail};
-use pg_walstream::{LogicalReplicationStream, PgResult, SnapshotOutcome};
+use pg_walstream::{LogicalReplicationStream, SnapshotOutcome};
 
 use super::Tables;
 use super::catalog::Catalog;
-use super::event::{Encoder, Op, Position, Record};
+use super::event::{Encoder, Position, Record};
 use super::settings::CaptureSettings;
 use super::sink::Sink;
 use super::state::State;
-use super::table::{Cell, Table};
+use super::table::Table;
 use crate::telemetry::metrics::SNAPSHOT_CHUNKS;
 use plan::Part;
 use progress::Progress;
-use reader::{Read, Readers, Work};
+use reader::{Chunk, Encoding, Read, Readers, Row, Work};
 
 /// How a snapshot ended.
 pub enum Taken {
@@ -93,7 +93,7 @@ pub async fn run<S: Sink, F: Future<Output = ()>>(
     let threads = settings.snapshot_threads;
     let (rows_in, mut rows) = tokio::sync::mpsc::channel::<Read>(threads);
     let conninfo = settings.conninfo(false);
-    let (stream, readers, consistent_point, horizon) = match begin {
+    let (stream, readers, consistent_point, horizon, encoding) = match begin {
         Begin::NewSlot => {
             state.start("")?;
             let snapshot = match stream
@@ -116,10 +116,12 @@ pub async fn run<S: Sink, F: Future<Output = ()>>(
             let point = snapshot.consistent_point().to_string();
             // Every reader imports the snapshot before the slot's stream is
             // handed back; an error here drops the new slot with `snapshot`.
+            let encoding = encoding(settings, encoder, catalog, &point)?;
             let (readers, horizon) = Readers::start(
                 threads,
                 &conninfo,
                 reader::Pin::Exported(&name),
+                &encoding,
                 rows_in.clone(),
             )?;
             let stream = snapshot
@@ -127,15 +129,21 @@ pub async fn run<S: Sink, F: Future<Output = ()>>(
                 .await
                 .context("cannot take the stream back from the snapshot")?;
             state.started(&point, &horizon)?;
-            (stream, readers, point, horizon)
+            (stream, readers, point, horizon, encoding)
         }
         Begin::Again | Begin::Resume => {
             let point = catalog
                 .slot(&settings.slot)?
                 .map(|s| s.confirmed_flush)
                 .context("the replication slot disappeared")?;
-            let (readers, now) =
-                Readers::start(threads, &conninfo, reader::Pin::Now, rows_in.clone())?;
+            let encoding = encoding(settings, encoder, catalog, &point)?;
+            let (readers, now) = Readers::start(
+                threads,
+                &conninfo,
+                reader::Pin::Now,
+                &encoding,
+                rows_in.clone(),
+            )?;
             let horizon = if begin == Begin::Again {
                 state.start(&point)?;
                 state.started(&point, &now)?;
@@ -143,12 +151,10 @@ pub async fn run<S: Sink, F: Future<Output = ()>>(
             } else {
                 recorded_horizon.to_owned()
             };
-            (stream, readers, point, horizon)
+            (stream, readers, point, horizon, encoding)
         }
     };
     drop(rows_in);
-    let lsn = pg_walstream::parse_lsn(&consistent_point).unwrap_or(0);
-    let tx_id = catalog.slot(&settings.slot)?.and_then(|s| s.catalog_xmin);
 
     let ordered = plan::ordered(settings, tables);
     let mut parts = plan::parts(catalog, &ordered, tables, settings.snapshot_chunk_rows)?;
@@ -219,23 +225,12 @@ pub async fn run<S: Sink, F: Future<Output = ()>>(
     );
     crate::telemetry::health::ready("capture");
 
-    let ts_us = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_micros() as i64);
     let mut writer = Writer {
         settings,
-        encoder,
+        encoding,
         sink,
         state,
         progress: Progress::new(tables, settings.progress_interval, earlier),
-        position: Position {
-            ts_us,
-            snapshot: "true",
-            last_commit: None,
-            lsn,
-            tx_id,
-            transaction: None,
-        },
         batch: Vec::with_capacity(settings.batch_size),
         held: None,
         unrecorded: Vec::new(),
@@ -243,18 +238,19 @@ pub async fn run<S: Sink, F: Future<Output = ()>>(
         emitted: 0,
     };
 
-    // At most two chunks per reader are read ahead of the writer.
-    let window = 2 * threads;
+    // Each reader reads one chunk ahead of the writer, and one more waits.
+    let window = threads + 1;
     let mut dispatched = 0;
-    let statements: Vec<String> = work
+    let statements: Vec<(String, Arc<Table>)> = work
         .iter()
-        .map(|&(p, c)| parts[p].sql(c, &horizon))
+        .map(|&(p, c)| (parts[p].sql(c, &horizon), Arc::clone(&parts[p].table)))
         .collect();
     let dispatch = |readers: &Readers, dispatched: &mut usize| {
-        if let Some(sql) = statements.get(*dispatched) {
+        if let Some((sql, table)) = statements.get(*dispatched) {
             readers.send(Work {
                 seq: *dispatched,
                 sql: sql.clone(),
+                table: Arc::clone(table),
             });
             *dispatched += 1;
         }
@@ -262,7 +258,7 @@ pub async fn run<S: Sink, F: Future<Output = ()>>(
     while dispatched < window.min(work.len()) {
         dispatch(&readers, &mut dispatched);
     }
-    let mut ready: BTreeMap<usize, PgResult> = BTreeMap::new();
+    let mut ready: BTreeMap<usize, Chunk> = BTreeMap::new();
     for (seq, &(p, c)) in work.iter().enumerate() {
         let result = loop {
             if let Some(result) = ready.remove(&seq) {
@@ -280,7 +276,7 @@ pub async fn run<S: Sink, F: Future<Output = ()>>(
                 }
                 read = rows.recv() => read.context("the snapshot readers stopped")?,
             };
-            ready.insert(read.seq, read.rows?);
+            ready.insert(read.seq, read.chunk?);
         };
         dispatch(&readers, &mut dispatched);
         writer.chunk(&mut parts, p, c, result).await?;
@@ -299,21 +295,22 @@ pub async fn run<S: Sink, F: Future<Output = ()>>(
 struct Held {
     part: usize,
     chunk: u64,
-    rows: PgResult,
-    row: i32,
+    /// Its event marked `"snapshot":"true"`, and its text to mark it
+    /// otherwise.
+    event: Option<Record>,
+    row: Row,
     table: Arc<Table>,
     oid: u32,
     first_in_table: bool,
 }
 
-/// Writes chunks' rows as events, in order, and records chunks as done.
+/// Writes chunks' events, in order, and records chunks as done.
 struct Writer<'a, S: Sink> {
     settings: &'a CaptureSettings,
-    encoder: &'a Encoder,
+    encoding: Encoding,
     sink: &'a mut S,
     state: &'a mut State,
     progress: Progress<'a>,
-    position: Position,
     batch: Vec<Record>,
     held: Option<Held>,
     /// Chunks written but not recorded yet: (part, chunk, rows).
@@ -329,9 +326,9 @@ impl<S: Sink> Writer<'_, S> {
         parts: &mut [Part],
         part: usize,
         chunk: u64,
-        rows: PgResult,
+        mut read: Chunk,
     ) -> Result<()> {
-        let n = rows.ntuples();
+        let n = read.events.len();
         let (table, oid) = (Arc::clone(&parts[part].table), parts[part].table_oid);
         if n > 0 {
             if let Some(held) = self.held.take() {
@@ -341,7 +338,8 @@ impl<S: Sink> Writer<'_, S> {
                     held.oid != oid,
                     held.first_in_table,
                 );
-                self.emit(&held.table, &held.rows, held.row, marker).await?;
+                self.emit(&held.table, held.event, &held.row, marker)
+                    .await?;
                 // Its chunk is stored whole now: record it before writing
                 // more, so a crash reads at most the chunk being written again.
                 self.flush().await?;
@@ -355,15 +353,16 @@ impl<S: Sink> Writer<'_, S> {
             let first_in_table = self.seen_table != Some(oid);
             self.seen_table = Some(oid);
             self.progress.start(oid);
-            for r in 0..n - 1 {
+            let last = read.events.pop().flatten();
+            for (r, event) in read.events.into_iter().enumerate() {
                 let marker = marker(false, self.emitted == 0, false, r == 0 && first_in_table);
-                self.emit(&table, &rows, r, marker).await?;
+                self.emit(&table, event, &read.first, marker).await?;
             }
             self.held = Some(Held {
                 part,
                 chunk,
-                rows,
-                row: n - 1,
+                event: last,
+                row: read.last,
                 table,
                 oid,
                 first_in_table: n == 1 && first_in_table,
@@ -388,7 +387,8 @@ impl<S: Sink> Writer<'_, S> {
     async fn finish(&mut self, parts: &mut [Part]) -> Result<()> {
         if let Some(held) = self.held.take() {
             let marker = marker(true, self.emitted == 0, true, held.first_in_table);
-            self.emit(&held.table, &held.rows, held.row, marker).await?;
+            self.emit(&held.table, held.event, &held.row, marker)
+                .await?;
         }
         self.flush().await?;
         self.record(parts, self.unrecorded.len())?;
@@ -396,29 +396,22 @@ impl<S: Sink> Writer<'_, S> {
         Ok(())
     }
 
+    /// Writes `event` (marked `true`), or, for another `marker`, `row`'s
+    /// event marked so.
     async fn emit(
         &mut self,
         table: &Arc<Table>,
-        rows: &PgResult,
-        row: i32,
+        event: Option<Record>,
+        row: &Row,
         marker: &'static str,
     ) -> Result<()> {
-        let cells: Vec<Cell<'_>> = (0..table.columns.len() as i32)
-            .map(|c| match rows.get_bytes(row, c) {
-                None => Cell::Null,
-                Some(bytes) => std::str::from_utf8(bytes).map_or(Cell::Null, Cell::Text),
-            })
-            .collect();
-        self.position.snapshot = marker;
-        let record = self
-            .encoder
-            .change(table, Op::Read, None, Some(&cells), &self.position);
-        if let Some(record) =
-            self.settings
-                .failure_handling
-                .apply(record, table, self.position.lsn)?
-        {
-            self.batch.push(record);
+        let event = if marker == "true" {
+            event
+        } else {
+            self.encoding.event(table, &reader::cells(row), marker)?
+        };
+        if let Some(event) = event {
+            self.batch.push(event);
         }
         self.emitted += 1;
         self.progress.row();
@@ -462,6 +455,31 @@ impl<S: Sink> Writer<'_, S> {
         }
         Ok(())
     }
+}
+
+/// How the readers turn rows at `point` into events: the slot's position,
+/// its catalog xmin as the transaction id, and the time now.
+fn encoding(
+    settings: &CaptureSettings,
+    encoder: &Encoder,
+    catalog: &mut Catalog,
+    point: &str,
+) -> Result<Encoding> {
+    let ts_us = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64);
+    Ok(Encoding {
+        encoder: encoder.clone(),
+        position: Position {
+            ts_us,
+            snapshot: "true",
+            last_commit: None,
+            lsn: pg_walstream::parse_lsn(point).unwrap_or(0),
+            tx_id: catalog.slot(&settings.slot)?.and_then(|s| s.catalog_xmin),
+            transaction: None,
+        },
+        failure: settings.failure_handling,
+    })
 }
 
 /// Debezium's `source.snapshot` of a row: whether it is the snapshot's
