@@ -324,7 +324,7 @@ impl CaptureSettings {
                 .unwrap_or(1) as usize,
             snapshot_chunk_rows: config
                 .get_u64_within("spillway.capture.snapshot.chunk.size", 1, 10_000_000)?
-                .unwrap_or(20_000),
+                .unwrap_or(5_000),
             batch_size: number("spillway.capture.batch.size")?.max(1) as usize,
             batch_window: Duration::from_millis(number("spillway.capture.batch.window.ms")?),
             progress_interval: Duration::from_millis(

@@ -309,7 +309,7 @@ pub static KEYS: &[Key] = &[
     },
     Key {
         name: "spillway.capture.snapshot.chunk.size",
-        default: Some("20000"),
+        default: Some("5000"),
         value: Value::Number,
         doc: "About how many rows make one snapshot chunk (a range of heap blocks, from the \
               table's rows per block): the unit read by one connection, held in memory, \

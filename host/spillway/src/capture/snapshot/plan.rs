@@ -30,7 +30,7 @@ const DEFAULT_ROWS_PER_BLOCK: f64 = 60.0;
 
 /// About how many bytes of a relation (heap and TOAST) one chunk holds at
 /// most.
-pub const CHUNK_BYTES: f64 = 64.0 * 1024.0 * 1024.0;
+pub const CHUNK_BYTES: f64 = 16.0 * 1024.0 * 1024.0;
 
 /// The chunk number standing for a relation's catch-up read (see
 /// [`Part::catch_up_sql`]).
