@@ -160,16 +160,16 @@ impl State {
     }
 
     /// Records that a snapshot starts from nothing: its chunk progress is
-    /// forgotten. `consistent_point` may be empty (the slot is not created
-    /// yet); [`State::started`] fills it in.
-    pub fn start(&mut self, consistent_point: &str) -> Result<()> {
+    /// forgotten. `consistent_point` and `horizon` may be empty (the slot
+    /// is not created yet); [`State::started`] fills them in.
+    pub fn start(&mut self, consistent_point: &str, horizon: &str) -> Result<()> {
         self.catalog.execute(&format!(
             "DELETE FROM {} WHERE slot_name = {} AND item <> {}",
             self.table,
             literal(&self.slot),
             literal(SNAPSHOT_ITEM)
         ))?;
-        self.started(consistent_point, "")
+        self.started(consistent_point, horizon)
     }
 
     /// Records the consistent point of the snapshot in progress and the
@@ -282,7 +282,7 @@ impl State {
             return Ok(());
         }
         if legacy.in_progress {
-            self.start(&legacy.consistent_point)?;
+            self.start(&legacy.consistent_point, "")?;
         } else {
             self.complete(&legacy.consistent_point)?;
         }

@@ -95,7 +95,7 @@ pub async fn run<S: Sink, F: Future<Output = ()>>(
     let conninfo = settings.conninfo(false);
     let (stream, readers, consistent_point, horizon, encoding) = match begin {
         Begin::NewSlot => {
-            state.start("")?;
+            state.start("", "")?;
             let snapshot = match stream
                 .snapshot()
                 .await
@@ -145,8 +145,7 @@ pub async fn run<S: Sink, F: Future<Output = ()>>(
                 rows_in.clone(),
             )?;
             let horizon = if begin == Begin::Again {
-                state.start(&point)?;
-                state.started(&point, &now)?;
+                state.start(&point, &now)?;
                 now
             } else {
                 recorded_horizon.to_owned()
@@ -165,7 +164,6 @@ pub async fn run<S: Sink, F: Future<Output = ()>>(
         } else {
             None
         };
-        let mut catch_up = false;
         match recorded {
             Some(chunks) if chunks.relfilenode == part.chunks.relfilenode => {
                 part.chunks = chunks;
@@ -179,7 +177,7 @@ pub async fn run<S: Sink, F: Future<Output = ()>>(
                     part.chunks.rows = 0;
                     state.save_chunks(&part.relation, &part.chunks)?;
                 } else {
-                    catch_up = chunks.done > 0 && chunks.done < chunks.chunks;
+                    part.catch_up = chunks.done > 0 && chunks.done < chunks.chunks;
                     *earlier.entry(part.table_oid).or_default() += chunks.rows;
                 }
             }
@@ -193,7 +191,6 @@ pub async fn run<S: Sink, F: Future<Output = ()>>(
             }
             None => state.save_chunks(&part.relation, &part.chunks)?,
         }
-        part.catch_up = catch_up;
     }
     let work: Vec<(usize, u64)> = parts
         .iter()
