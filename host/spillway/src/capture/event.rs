@@ -174,7 +174,6 @@ impl Encoder {
         after: Option<&[Cell<'_>]>,
         position: &Position,
     ) -> Result<Record, String> {
-        table.events.increment(1);
         let mut value = Vec::with_capacity(table.envelope_schema.len() + 512);
         open(self.schemas.value, &table.envelope_schema, &mut value);
         value.extend_from_slice(br#"{"before":"#);

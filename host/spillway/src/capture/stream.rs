@@ -494,6 +494,7 @@ impl<S: Sink> Streamer<'_, S> {
             .apply(record, table, position.lsn)?
         {
             Some(record) => {
+                table.events.increment(1);
                 self.push(record);
                 Ok(true)
             }

@@ -43,7 +43,9 @@ pub struct Table {
     pub key_schema: String,
     /// The envelope's Connect schema (JSON).
     pub envelope_schema: String,
-    /// The table's count of captured events (a metric).
+    /// The table's count of captured events (a metric), counted where an
+    /// event is handed on, not where it is encoded: a snapshot's first and
+    /// last rows are encoded twice.
     pub events: metrics::Counter,
     positions: HashMap<String, usize>,
 }

@@ -408,6 +408,7 @@ impl<S: Sink> Writer<'_, S> {
             self.encoding.event(table, &reader::cells(row), marker)?
         };
         if let Some(event) = event {
+            table.events.increment(1);
             self.batch.push(event);
         }
         self.emitted += 1;
