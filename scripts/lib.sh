@@ -58,11 +58,21 @@ ensure_locale() {
     as_root localedef -i "$name" -f "$charset" "$1"
 }
 
+# ensure_postgres: PostgreSQL's server, and PostGIS for its major version
+# (the golden scenario of geometry and geography), from Debian's packages.
 ensure_postgres() {
     if [ -z "$(pg_bin)" ] || [ ! -x "$(pg_bin)/initdb" ]; then
         say "installing PostgreSQL (Debian package 'postgresql')"
         as_root apt-get update -qq
         as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    fi
+    local major
+    major="$(basename "$(dirname "$(pg_bin)")")"
+    if [ ! -f "/usr/share/postgresql/$major/extension/postgis.control" ]; then
+        say "installing PostGIS (Debian package 'postgresql-$major-postgis-3')"
+        as_root apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+            "postgresql-$major-postgis-3" >/dev/null
     fi
 }
 

@@ -37,8 +37,13 @@ pub struct SlotState {
 pub struct CatalogTable {
     /// The table's OID.
     pub oid: u32,
-    /// The table as events describe it.
+    /// The table as streamed events describe it.
     pub table: Arc<Table>,
+    /// The table as snapshot events describe it: with its generated columns
+    /// (`GENERATED ALWAYS AS ... STORED`), which PostgreSQL 15 does not
+    /// publish and a snapshot reads, as Debezium's does through JDBC. The
+    /// same `Arc` as `table` when it has none.
+    pub snapshot_table: Arc<Table>,
     /// The columns left out because Debezium leaves their type out.
     pub unsupported: Vec<String>,
     /// An estimate of its rows (for snapshot progress): `reltuples`, or for
@@ -102,6 +107,8 @@ struct TableBuilder {
     /// See [`CatalogTable::estimated_rows`].
     estimate: Option<u64>,
     columns: Vec<Column>,
+    /// Indexes into `columns` of the generated columns.
+    generated: Vec<usize>,
     key: Vec<(i64, usize)>,
     unsupported: Vec<String>,
 }
@@ -116,6 +123,7 @@ impl TableBuilder {
             readable: true,
             estimate: None,
             columns: Vec::new(),
+            generated: Vec::new(),
             key: Vec::new(),
             unsupported: Vec::new(),
         }
@@ -123,6 +131,8 @@ impl TableBuilder {
 
     /// Adds a column of type `ty`: key columns always, others as the column
     /// filters say; one of a type Debezium leaves out is listed as unsupported.
+    /// A `generated` column is carried by snapshot events only.
+    #[allow(clippy::too_many_arguments)]
     fn add(
         &mut self,
         settings: &CaptureSettings,
@@ -131,6 +141,7 @@ impl TableBuilder {
         not_null: bool,
         default: Option<&str>,
         key_position: Option<i64>,
+        generated: bool,
     ) {
         if key_position.is_none() && !settings.filters.column(&self.schema, &self.name, &column) {
             return;
@@ -143,7 +154,11 @@ impl TableBuilder {
         if let Some(position) = key_position {
             self.key.push((position, self.columns.len()));
         }
+        if generated {
+            self.generated.push(self.columns.len());
+        }
         self.columns.push(Column {
+            field: settings.field_names.field_name(&column).into_owned(),
             name: column,
             unavailable: kind.unavailable(&settings.unavailable_placeholder),
             kind,
@@ -173,15 +188,36 @@ impl TableBuilder {
                 ),
             }
         }
+        // The table of the columns at `indexes`, its key those of `key`
+        // among them.
+        let table = |indexes: &[usize]| {
+            Arc::new(Table::new(
+                &settings.prefix,
+                settings.schema_names,
+                self.schema.clone(),
+                self.name.clone(),
+                indexes.iter().map(|&i| self.columns[i].clone()).collect(),
+                key.iter()
+                    .filter_map(|k| indexes.iter().position(|i| i == k))
+                    .collect(),
+            ))
+        };
+        let all: Vec<usize> = (0..self.columns.len()).collect();
+        let streamed: Vec<usize> = all
+            .iter()
+            .copied()
+            .filter(|i| !self.generated.contains(i))
+            .collect();
+        let streamed_table = table(&streamed);
+        let snapshot_table = if self.generated.is_empty() {
+            Arc::clone(&streamed_table)
+        } else {
+            table(&all)
+        };
         CatalogTable {
             oid,
-            table: Arc::new(Table::new(
-                &settings.prefix,
-                self.schema,
-                self.name,
-                self.columns,
-                key,
-            )),
+            table: streamed_table,
+            snapshot_table,
             unsupported: self.unsupported,
             estimated_rows: self.estimate,
         }
@@ -301,10 +337,11 @@ impl Catalog {
                     a.attname, {}, \
                     a.attnotnull, pg_get_expr(d.adbin, d.adrelid), \
                     array_position(k.indkey::int2[], a.attnum), \
-                    EXISTS (SELECT 1 FROM pg_index p WHERE p.indrelid = c.oid AND p.indisprimary) \
+                    EXISTS (SELECT 1 FROM pg_index p WHERE p.indrelid = c.oid AND p.indisprimary), \
+                    a.attgenerated <> '' \
              FROM pg_class c \
              JOIN pg_namespace n ON n.oid = c.relnamespace \
-             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' \
+             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
              JOIN pg_type t ON t.oid = a.atttypid \
              JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END \
              LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum \
@@ -359,6 +396,7 @@ impl Catalog {
                 get(13).as_deref() == Some("t"),
                 get(14).as_deref(),
                 get(15).and_then(|p| p.parse::<i64>().ok()),
+                get(17).as_deref() == Some("t"),
             );
         }
         if !settings.publish_via_partition_root {
@@ -565,6 +603,7 @@ impl Catalog {
                 named.is_some_and(|c| c.not_null),
                 current.and_then(|c| c.default.as_deref()),
                 key_position,
+                false,
             );
         }
         Ok(building.finish(settings, message.oid))

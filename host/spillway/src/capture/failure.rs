@@ -68,6 +68,7 @@ mod tests {
     fn table() -> Table {
         Table::new(
             "p",
+            Default::default(),
             "inventory".into(),
             "orders".into(),
             Vec::new(),

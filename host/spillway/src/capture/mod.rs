@@ -7,6 +7,7 @@
 //!   for `spillway check`, each reported on its own;
 //! - [`types`], [`decimal`], [`temporal`]: PostgreSQL values as Debezium
 //!   represents them; [`table`]: a table's columns, key and schemas;
+//!   [`naming`]: Debezium's adjustment of schema and field names;
 //!   [`event`]: the events' JSON; [`transaction`]: transaction metadata;
 //!   [`heartbeat`]: Debezium's heartbeat records; [`message`]: logical
 //!   decoding messages as events;
@@ -28,6 +29,7 @@ mod failure;
 mod heartbeat;
 mod kinesis;
 mod message;
+mod naming;
 mod preflight;
 mod settings;
 mod sink;
@@ -76,23 +78,39 @@ pub struct Summary {
 /// message describes them (see [`Catalog::relation`]).
 pub(crate) struct Tables {
     by_oid: HashMap<u32, Arc<Table>>,
+    /// The tables whose snapshot events carry more columns than streamed
+    /// ones (see [`CatalogTable::snapshot_table`]).
+    snapshot: HashMap<u32, Arc<Table>>,
     estimates: HashMap<u32, u64>,
 }
 
 impl Tables {
     fn new(tables: Vec<CatalogTable>) -> Self {
         let mut by_oid = HashMap::new();
+        let mut snapshot = HashMap::new();
         let mut estimates = HashMap::new();
         for t in tables {
             warn_unsupported(&t);
             estimates.insert(t.oid, t.estimated_rows.unwrap_or(0));
+            if !Arc::ptr_eq(&t.snapshot_table, &t.table) {
+                snapshot.insert(t.oid, t.snapshot_table);
+            }
             by_oid.insert(t.oid, t.table);
         }
-        Tables { by_oid, estimates }
+        Tables {
+            by_oid,
+            snapshot,
+            estimates,
+        }
     }
 
     fn get(&self, oid: u32) -> Option<&Arc<Table>> {
         self.by_oid.get(&oid)
+    }
+
+    /// The table as snapshot events describe it.
+    fn for_snapshot(&self, oid: u32) -> Option<&Arc<Table>> {
+        self.snapshot.get(&oid).or_else(|| self.get(oid))
     }
 
     fn by_name(&self, qualified: &str) -> Option<&Arc<Table>> {

@@ -8,6 +8,7 @@ use regex::{Regex, RegexBuilder};
 
 use super::event::Schemas;
 use super::failure::FailureHandling;
+use super::naming::NameAdjustment;
 use super::types::{
     BinaryHandling, DecimalHandling, HstoreHandling, IntervalHandling, Modes, TimePrecision,
 };
@@ -138,6 +139,10 @@ pub struct CaptureSettings {
     /// What events carry for an unchanged TOASTed value
     /// (`unavailable.value.placeholder`).
     pub unavailable_placeholder: String,
+    /// How Connect schema names are adjusted (`schema.name.adjustment.mode`).
+    pub schema_names: NameAdjustment,
+    /// How column names become event fields (`field.name.adjustment.mode`).
+    pub field_names: NameAdjustment,
     /// `message.key.columns`: for tables whose `schema.table` a regular
     /// expression matches (whole), the columns that make their key.
     pub key_columns: Vec<(Regex, Vec<String>)>,
@@ -335,6 +340,12 @@ impl CaptureSettings {
             ),
             schemas: Schemas::from_config(config)?,
             unavailable_placeholder: text("debezium.source.unavailable.value.placeholder"),
+            schema_names: NameAdjustment::parse(&text(
+                "debezium.source.schema.name.adjustment.mode",
+            ))
+            .unwrap_or_default(),
+            field_names: NameAdjustment::parse(&text("debezium.source.field.name.adjustment.mode"))
+                .unwrap_or_default(),
             key_columns: key_columns(&text("debezium.source.message.key.columns")).map_err(
                 |reason| ConfigError::Invalid {
                     key: "debezium.source.message.key.columns".to_owned(),

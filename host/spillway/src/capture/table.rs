@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use super::naming::NameAdjustment;
 use super::types::{Kind, write_str};
 use crate::telemetry::metrics::CAPTURE_EVENTS;
 
@@ -12,6 +13,9 @@ use crate::telemetry::metrics::CAPTURE_EVENTS;
 pub struct Column {
     /// The column's name.
     pub name: String,
+    /// The field events carry it as: its name, adjusted as
+    /// `field.name.adjustment.mode` says ([`NameAdjustment::field_name`]).
+    pub field: String,
     /// How its values are represented.
     pub kind: Kind,
     /// Whether it may be NULL.
@@ -63,15 +67,20 @@ pub enum Cell<'a> {
 }
 
 impl Table {
-    /// A table of `columns` with primary key `key` (indexes into `columns`).
+    /// A table of `columns` with primary key `key` (indexes into `columns`),
+    /// its events on the topic `prefix.schema.name` (made valid for Kafka)
+    /// with Connect schemas named after the topic as `schema_names` adjusts
+    /// it.
     pub fn new(
         prefix: &str,
+        schema_names: NameAdjustment,
         schema: String,
         name: String,
         columns: Vec<Column>,
         key: Vec<usize>,
     ) -> Self {
         let topic = spillway_mapper::stream_name(prefix, &schema, &name);
+        let schema_name = schema_names.schema_name(&topic);
         let fields = |indexes: &mut dyn Iterator<Item = usize>| {
             indexes
                 .map(|i| column_schema(&columns[i]))
@@ -82,16 +91,16 @@ impl Table {
             String::new()
         } else {
             format!(
-                r#"{{"type":"struct","fields":[{}],"optional":false,"name":"{topic}.Key"}}"#,
+                r#"{{"type":"struct","fields":[{}],"optional":false,"name":"{schema_name}.Key"}}"#,
                 fields(&mut key.iter().copied())
             )
         };
         let value = format!(
-            r#"{{"type":"struct","fields":[{}],"optional":true,"name":"{topic}.Value","#,
+            r#"{{"type":"struct","fields":[{}],"optional":true,"name":"{schema_name}.Value","#,
             fields(&mut (0..columns.len()))
         );
         let envelope_schema = format!(
-            r#"{{"type":"struct","fields":[{value}"field":"before"}},{value}"field":"after"}},{SOURCE_SCHEMA},{TRANSACTION_SCHEMA},{{"type":"string","optional":false,"field":"op"}},{{"type":"int64","optional":true,"field":"ts_ms"}},{{"type":"int64","optional":true,"field":"ts_us"}},{{"type":"int64","optional":true,"field":"ts_ns"}}],"optional":false,"name":"{topic}.Envelope","version":2}}"#
+            r#"{{"type":"struct","fields":[{value}"field":"before"}},{value}"field":"after"}},{SOURCE_SCHEMA},{TRANSACTION_SCHEMA},{{"type":"string","optional":false,"field":"op"}},{{"type":"int64","optional":true,"field":"ts_ms"}},{{"type":"int64","optional":true,"field":"ts_us"}},{{"type":"int64","optional":true,"field":"ts_ns"}}],"optional":false,"name":"{schema_name}.Envelope","version":2}}"#
         );
         let positions = columns
             .iter()
@@ -174,7 +183,7 @@ impl Table {
             if n > 0 {
                 out.push(b',');
             }
-            write_str(&column.name, out);
+            write_str(&column.field, out);
             out.push(b':');
             let cell = cells.get(i).copied().unwrap_or(Cell::Absent);
             match (cell, &column.unavailable) {
@@ -206,7 +215,7 @@ fn column_schema(column: &Column) -> String {
         .map(|d| format!(r#","default":{d}"#))
         .unwrap_or_default();
     let mut name = Vec::new();
-    write_str(&column.name, &mut name);
+    write_str(&column.field, &mut name);
     format!(
         r#"{{{head},"optional":{}{tail}{default},"field":{}}}"#,
         column.optional,

@@ -166,6 +166,14 @@ pub enum Kind {
     Point,
     /// hstore: a JSON object's text (io.debezium.data.Json), or a map.
     Hstore(HstoreHandling),
+    /// PostGIS geometry, or geography: Debezium's
+    /// io.debezium.data.geometry.Geometry (Geography) struct, `wkb` the
+    /// value's extended WKB as PostgreSQL outputs it, `srid` the SRID it
+    /// holds or null (Debezium's `PostgisGeometry.fromHexEwkb`).
+    Geometry {
+        /// Geography rather than geometry.
+        geography: bool,
+    },
     /// A one-dimensional array of another kind.
     Array(Box<Kind>),
     /// money: its text, whatever the server's `lc_monetary`, read as a plain
@@ -305,6 +313,8 @@ impl Kind {
                 "citext" => plain,
                 "ltree" => text("io.debezium.data.Ltree"),
                 "hstore" => Kind::Hstore(modes.hstore),
+                "geometry" => Kind::Geometry { geography: false },
+                "geography" => Kind::Geometry { geography: true },
                 _ => return None,
             },
         })
@@ -398,6 +408,13 @@ impl Kind {
                 r#""type":"struct","fields":[{"type":"double","optional":false,"field":"x"},{"type":"double","optional":false,"field":"y"},{"type":"bytes","optional":true,"field":"wkb"},{"type":"int32","optional":true,"field":"srid"}]"#.into(),
                 r#","name":"io.debezium.data.geometry.Point","version":1,"doc":"Geometry (POINT)""#.into(),
             ),
+            Kind::Geometry { geography } => {
+                let name = if *geography { "Geography" } else { "Geometry" };
+                (
+                    r#""type":"struct","fields":[{"type":"bytes","optional":false,"field":"wkb"},{"type":"int32","optional":true,"field":"srid"}]"#.into(),
+                    format!(r#","name":"io.debezium.data.geometry.{name}","version":1,"doc":"{name}""#),
+                )
+            }
             Kind::Money { inner, .. } => inner.schema_parts(),
             Kind::Array(inner) => {
                 let (head, tail) = inner.schema_parts();
@@ -539,6 +556,17 @@ impl Kind {
                 write_base64(&wkb, out);
                 out.extend_from_slice(b",\"srid\":null}");
             }
+            Kind::Geometry { .. } => {
+                let ewkb = decode_hex(text).ok_or_else(bad)?;
+                out.extend_from_slice(b"{\"wkb\":");
+                write_base64(&ewkb, out);
+                out.extend_from_slice(b",\"srid\":");
+                match ewkb_srid(&ewkb) {
+                    Some(srid) => write_json(&srid, out),
+                    None => out.extend_from_slice(b"null"),
+                }
+                out.push(b'}');
+            }
             Kind::Money { separator, inner } => {
                 inner.write_value(&decimal::money_decimal(text, *separator), out)?
             }
@@ -632,6 +660,24 @@ impl Kind {
         }
         String::from_utf8(out).ok()
     }
+}
+
+/// The SRID an extended WKB value holds: after its byte order (1: little
+/// endian) and its type, whose flag 0x20000000 says an SRID follows.
+fn ewkb_srid(ewkb: &[u8]) -> Option<i32> {
+    let word = |at: usize| -> Option<[u8; 4]> { ewkb.get(at..at + 4)?.try_into().ok() };
+    let little = *ewkb.first()? == 1;
+    let read = |bytes: [u8; 4]| {
+        if little {
+            u32::from_le_bytes(bytes)
+        } else {
+            u32::from_be_bytes(bytes)
+        }
+    };
+    if read(word(1)?) & 0x2000_0000 == 0 {
+        return None;
+    }
+    Some(read(word(5)?) as i32)
 }
 
 fn append_base64(bytes: &[u8], out: &mut Vec<u8>) {
@@ -849,6 +895,28 @@ mod tests {
         let mut out = Vec::new();
         kind.write_value(text, &mut out).expect("value converts");
         String::from_utf8(out).expect("utf-8")
+    }
+
+    #[test]
+    fn geometry_carries_its_ewkb_and_the_srid_it_holds() {
+        let geometry = Kind::Geometry { geography: false };
+        // SRID=4326;POINT(1 2), little and big endian; POINT(1 2) without SRID.
+        assert_eq!(
+            json(
+                &geometry,
+                "0101000020E6100000000000000000F03F0000000000000040"
+            ),
+            r#"{"wkb":"AQEAACDmEAAAAAAAAAAA8D8AAAAAAAAAQA==","srid":4326}"#
+        );
+        assert_eq!(
+            ewkb_srid(&decode_hex("0020000001000010E63FF00000000000004000000000000000").unwrap()),
+            Some(4326)
+        );
+        assert_eq!(
+            json(&geometry, "0101000000000000000000F03F0000000000000040"),
+            r#"{"wkb":"AQEAAAAAAAAAAADwPwAAAAAAAABA","srid":null}"#
+        );
+        assert!(geometry.write_value("not hex", &mut Vec::new()).is_err());
     }
 
     #[test]

@@ -301,6 +301,30 @@ pub static KEYS: &[Key] = &[
          `P1Y2M3DT4H5M6.78S`, each field as PostgreSQL gives it).",
     ),
     key(
+        "debezium.source.schema.name.adjustment.mode",
+        Some("none"),
+        Value::OneOf(&["none", "avro", "avro_unicode"]),
+        "How the Connect schema names events carry (`<topic>.Key`, `.Value`, `.Envelope`) \
+         are adjusted for Avro: kept (none), characters Avro refuses replaced with `_` (avro), \
+         or with `_uXXXX` (avro_unicode, which also replaces `_`).",
+    ),
+    key(
+        "debezium.source.field.name.adjustment.mode",
+        Some("none"),
+        Value::OneOf(&["none", "avro", "avro_unicode"]),
+        "How column names become the fields of events: kept (none), characters Avro refuses \
+         (all but letters, digits and `_`, and a leading digit) replaced with `_` (avro), or \
+         with `_uXXXX` (avro_unicode, which also replaces `_`).",
+    ),
+    key(
+        "debezium.source.include.unknown.datatypes",
+        Some("false"),
+        FLAG,
+        "Whether columns of types Debezium has no representation for (geometric types but \
+         point, pg_lsn, tsquery, the reg* types, the isn types, ...) are carried, as bytes, \
+         rather than left out of events.",
+    ),
+    key(
         "debezium.source.unavailable.value.placeholder",
         Some("__debezium_unavailable_value"),
         TEXT,

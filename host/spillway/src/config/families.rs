@@ -207,9 +207,6 @@ pub static FAMILIES: &[Family] = &[
     refused("debezium.source.column.truncate.*", NOT_YET),
     refused("debezium.source.column.propagate.source.type", NOT_YET),
     refused("debezium.source.datatype.propagate.source.type", NOT_YET),
-    refused("debezium.source.include.unknown.datatypes", NOT_YET),
-    refused("debezium.source.schema.name.adjustment.mode", NOT_YET),
-    refused("debezium.source.field.name.adjustment.mode", NOT_YET),
     refused("debezium.source.sanitize.field.names", NOT_YET),
     refused(
         "debezium.source.snapshot.select.statement.overrides*",

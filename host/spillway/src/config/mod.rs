@@ -467,7 +467,10 @@ mod tests {
     #[test]
     fn a_debezium_key_that_would_change_events_is_refused_with_why() {
         let err = Config::build(
-            file(&[("debezium.source.include.unknown.datatypes", "true")]),
+            file(&[(
+                "debezium.source.column.mask.with.12.chars",
+                "inventory.customers.email",
+            )]),
             [],
         )
         .unwrap_err();

@@ -127,8 +127,8 @@ impl Chunks {
 pub fn ordered(settings: &CaptureSettings, tables: &Tables) -> Vec<(u32, Arc<Table>)> {
     let mut ordered: Vec<(u32, Arc<Table>)> = tables
         .by_oid
-        .iter()
-        .map(|(oid, t)| (*oid, Arc::clone(t)))
+        .keys()
+        .filter_map(|oid| Some((*oid, Arc::clone(tables.for_snapshot(*oid)?))))
         .collect();
     ordered.sort_by(|(_, a), (_, b)| {
         let rank = |t: &Table| settings.filters.include_rank(&t.schema, &t.name);
@@ -229,6 +229,7 @@ mod tests {
         Part {
             table: Arc::new(Table::new(
                 "test",
+                Default::default(),
                 "public".into(),
                 "t".into(),
                 Vec::new(),
