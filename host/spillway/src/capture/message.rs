@@ -3,8 +3,9 @@
 //! (`LogicalDecodingMessageMonitor`): an `op: "m"` event on
 //! `<topic.prefix>.message`, keyed by the message's prefix, its content in
 //! `binary.handling.mode`'s representation. Transactional messages come with
-//! their transaction (its id, its commit time; the `transaction` block stays
-//! null); non-transactional ones at once. `message.prefix.include.list` / `exclude.list` choose the prefixes
+//! their transaction (its id, its commit time, and with transaction metadata
+//! its `transaction` block, counted in its END event); non-transactional
+//! ones at once. `message.prefix.include.list` / `exclude.list` choose the prefixes
 //! (regular expressions matching the whole prefix). Spillway's own heartbeat
 //! messages ([`HEARTBEAT_PREFIX`]) are never events.
 
@@ -82,7 +83,12 @@ impl Messages {
         let now_ms = event::now_ns() / 1_000_000;
         value.extend_from_slice(format!(r#"{{"op":"m","ts_ms":{now_ms},"#).as_bytes());
         encoder.write_source("", "", position, &mut value);
-        value.extend_from_slice(br#","transaction":null,"message":{"prefix":"#);
+        value.extend_from_slice(br#","transaction":"#);
+        match &position.transaction {
+            Some(block) => block.write(&mut value),
+            None => value.extend_from_slice(b"null"),
+        }
+        value.extend_from_slice(br#","message":{"prefix":"#);
         write_str(prefix, &mut value);
         value.extend_from_slice(br#","content":"#);
         write_binary(self.binary, content, &mut value);

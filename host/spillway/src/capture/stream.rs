@@ -41,7 +41,7 @@ use super::message::Messages;
 use super::settings::CaptureSettings;
 use super::sink::Sink;
 use super::table::{Cell, Table};
-use super::transaction::Tracker;
+use super::transaction::{self, Tracker};
 use crate::telemetry::{health, metrics as names};
 
 /// How often the slot's lag in bytes is read from PostgreSQL.
@@ -402,6 +402,7 @@ impl<S: Sink> Streamer<'_, S> {
                     if self.transaction.is_none() {
                         position.ts_us = chrono::Utc::now().timestamp_micros();
                     }
+                    self.place(transaction::message_collection(lsn), &mut position);
                     let record = self
                         .messages
                         .event(self.encoder, &prefix, &content, &position);
@@ -434,6 +435,19 @@ impl<S: Sink> Streamer<'_, S> {
             self.flush(events).await?;
         }
         Ok(())
+    }
+
+    /// With transaction metadata on and a transaction being read: counts an
+    /// event of the data collection `name` in it, sets `position`'s block,
+    /// and writes the BEGIN event before the transaction's first.
+    fn place(&mut self, name: String, position: &mut Position) {
+        if let (Some(tracker), Some(tx)) = (&mut self.tracker, self.transaction) {
+            let (begin, block) = tracker.change(name, tx.xid, position.lsn, tx.ts_us / 1000);
+            position.transaction = Some(block);
+            if let Some(begin) = begin {
+                self.push(begin);
+            }
+        }
     }
 
     /// A Relation message: the definition the table's changes that follow
@@ -480,13 +494,7 @@ impl<S: Sink> Streamer<'_, S> {
         position: &Position,
     ) -> Result<bool> {
         let mut position = *position;
-        if let (Some(tracker), Some(tx)) = (&mut self.tracker, self.transaction) {
-            let (begin, block) = tracker.change(table, tx.xid, position.lsn, tx.ts_us / 1000);
-            position.transaction = Some(block);
-            if let Some(begin) = begin {
-                self.push(begin);
-            }
-        }
+        self.place(format!("{}.{}", table.schema, table.name), &mut position);
         let record = self.encoder.change(table, op, before, after, &position);
         match self
             .settings

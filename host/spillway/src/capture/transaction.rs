@@ -42,6 +42,19 @@ impl Block {
     }
 }
 
+/// The data collection an END event counts a logical decoding message of
+/// `lsn` under. Debezium 3.6 names it after a Java object of its own
+/// (`...LogicalDecodingMessageId@` and the object's identity hash, one per
+/// message, different in every run); Spillway keeps the name and puts the
+/// message's LSN (its low 32 bits, in hexadecimal) where the hash was, so
+/// that it is the same in every run.
+pub fn message_collection(lsn: u64) -> String {
+    format!(
+        "io.debezium.connector.postgresql.LogicalDecodingMessageMonitor$LogicalDecodingMessageId@{:x}",
+        lsn as u32
+    )
+}
+
 /// The captured events of the transaction being read.
 pub struct Tracker {
     /// The topic `<topic.prefix>.transaction`, as a table with no columns.
@@ -66,11 +79,12 @@ impl Tracker {
         }
     }
 
-    /// Counts a change event of `table` at `lsn`; returns the BEGIN event
-    /// when it is the transaction's first, and the event's block.
+    /// Counts an event of the data collection `name` (a table's
+    /// `schema.table`, or [`message_collection`]) at `lsn`; returns the
+    /// BEGIN event when it is the transaction's first, and the event's block.
     pub fn change(
         &mut self,
-        table: &Table,
+        name: String,
         xid: u32,
         lsn: u64,
         ts_ms: i64,
@@ -80,7 +94,6 @@ impl Tracker {
             self.event("BEGIN", xid, lsn, ts_ms, None)
         });
         self.events += 1;
-        let name = format!("{}.{}", table.schema, table.name);
         let per_table = match self.collections.iter_mut().find(|(n, _)| *n == name) {
             Some((_, count)) => {
                 *count += 1;
