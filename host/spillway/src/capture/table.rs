@@ -216,9 +216,12 @@ fn column_schema(column: &Column) -> String {
         .unwrap_or_default();
     let mut name = Vec::new();
     write_str(&column.field, &mut name);
+    // Debezium's Geometry and Geography schemas are optional whatever the
+    // column's NOT NULL (a NOT NULL column's missing value is still written
+    // as the kind's zero).
+    let optional = column.optional || matches!(column.kind, Kind::Geometry { .. });
     format!(
-        r#"{{{head},"optional":{}{tail}{default},"field":{}}}"#,
-        column.optional,
+        r#"{{{head},"optional":{optional}{tail}{default},"field":{}}}"#,
         String::from_utf8_lossy(&name)
     )
 }

@@ -584,7 +584,7 @@ impl Kind {
                 out.push(b']');
             }
             Kind::Array(inner) => {
-                let elements = parse_array(text).ok_or_else(bad)?;
+                let elements = parse_array(text, inner.delimiter()).ok_or_else(bad)?;
                 out.push(b'[');
                 for (i, element) in elements.iter().enumerate() {
                     if i > 0 {
@@ -599,6 +599,16 @@ impl Kind {
             }
         }
         Ok(())
+    }
+
+    /// The delimiter between elements of an array of this kind in
+    /// PostgreSQL's text output (`pg_type.typdelim`): `:` for PostGIS
+    /// types, `,` for the others captured.
+    fn delimiter(&self) -> char {
+        match self {
+            Kind::Geometry { .. } => ':',
+            _ => ',',
+        }
     }
 
     /// The value Debezium puts in a required column that has no value and no
@@ -623,6 +633,8 @@ impl Kind {
             Kind::Interval => "\"P0Y0M0DT0H0M0S\"",
             Kind::VariableDecimal => r#"{"scale":0,"value":"AA=="}"#,
             Kind::Point => r#"{"x":0.0,"y":0.0,"wkb":null,"srid":null}"#,
+            // An empty GEOMETRYCOLLECTION.
+            Kind::Geometry { .. } => r#"{"wkb":"AQcAAAAAAAAA","srid":null}"#,
             Kind::Money { inner, .. } => inner.zero(),
             _ => "\"\"",
         }
@@ -823,8 +835,6 @@ fn parse_point(text: &str) -> Option<(f64, f64)> {
     Some((x.trim().parse().ok()?, y.trim().parse().ok()?))
 }
 
-/// The elements of a one-dimensional array in PostgreSQL's text output
-/// (`{1,2,NULL}`, `{"a b","c\"d"}`); `None` elements are NULLs.
 /// The number of elements of the outer dimension of an array literal.
 fn outer_length(text: &str) -> Option<usize> {
     let inner = text.strip_prefix('{')?.strip_suffix('}')?;
@@ -846,7 +856,10 @@ fn outer_length(text: &str) -> Option<usize> {
     Some(count)
 }
 
-fn parse_array(text: &str) -> Option<Vec<Option<String>>> {
+/// The elements of a one-dimensional array in PostgreSQL's text output
+/// (`{1,2,NULL}`, `{"a b","c\"d"}`), separated by `delimiter`; `None`
+/// elements are NULLs.
+fn parse_array(text: &str, delimiter: char) -> Option<Vec<Option<String>>> {
     let inner = text.strip_prefix('{')?.strip_suffix('}')?;
     let mut elements = Vec::new();
     if inner.is_empty() {
@@ -868,7 +881,7 @@ fn parse_array(text: &str) -> Option<Vec<Option<String>>> {
         } else {
             let mut element = String::new();
             while let Some(&c) = chars.peek() {
-                if c == ',' {
+                if c == delimiter {
                     break;
                 }
                 if c == '{' {
@@ -880,7 +893,7 @@ fn parse_array(text: &str) -> Option<Vec<Option<String>>> {
             elements.push((element != "NULL").then_some(element));
         }
         match chars.next() {
-            Some(',') => continue,
+            Some(c) if c == delimiter => continue,
             None => return Some(elements),
             Some(_) => return None,
         }
