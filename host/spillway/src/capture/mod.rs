@@ -5,8 +5,8 @@
 //! - [`settings`]: Debezium's connector keys; [`catalog`]: the checks, tables,
 //!   publication and slot, over ordinary SQL; [`preflight`]: those checks
 //!   for `spillway check`, each reported on its own;
-//! - [`types`], [`decimal`], [`temporal`]: PostgreSQL values as Debezium
-//!   represents them; [`table`]: a table's columns, key and schemas;
+//! - [`types`], [`decimal`], [`temporal`], [`unknown`]: PostgreSQL values as
+//!   Debezium represents them; [`table`]: a table's columns, key and schemas;
 //!   [`naming`]: Debezium's adjustment of schema and field names;
 //!   [`event`]: the events' JSON; [`transaction`]: transaction metadata;
 //!   [`heartbeat`]: Debezium's heartbeat records; [`message`]: logical
@@ -40,6 +40,7 @@ mod table;
 mod temporal;
 mod transaction;
 mod types;
+mod unknown;
 
 use std::collections::HashMap;
 use std::future::Future;

@@ -311,6 +311,8 @@ impl CaptureSettings {
                     "string" => IntervalHandling::String,
                     _ => IntervalHandling::Numeric,
                 },
+                include_unknown: text("debezium.source.include.unknown.datatypes")
+                    .eq_ignore_ascii_case("true"),
                 // Learned from the server when capture connects.
                 money_separator: '.',
             },

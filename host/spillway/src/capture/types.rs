@@ -16,6 +16,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 
 use super::decimal;
 use super::temporal;
+use super::unknown;
 
 /// How temporal values are represented (`time.precision.mode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +85,9 @@ pub struct Modes {
     pub interval: IntervalHandling,
     /// `hstore.handling.mode`.
     pub hstore: HstoreHandling,
+    /// `include.unknown.datatypes`: types Debezium has no representation
+    /// for are carried as bytes rather than left out.
+    pub include_unknown: bool,
     /// The decimal separator of money's text under the server's
     /// `lc_monetary` (see [`decimal::money_separator`]).
     pub money_separator: char,
@@ -174,6 +178,13 @@ pub enum Kind {
         /// Geography rather than geometry.
         geography: bool,
     },
+    /// A type Debezium has no representation for, under
+    /// `include.unknown.datatypes=true`: bytes holding its text (see
+    /// [`super::unknown`]).
+    Unknown {
+        /// A geometric type, whose numbers PgJDBC rewrites.
+        geometric: bool,
+    },
     /// A one-dimensional array of another kind.
     Array(Box<Kind>),
     /// money: its text, whatever the server's `lc_monetary`, read as a plain
@@ -225,7 +236,8 @@ impl Kind {
                 modes,
             )?;
             return match inner {
-                Kind::Array(_) => None,
+                // Debezium has no converter for arrays of unknown types.
+                Kind::Array(_) | Kind::Unknown { .. } => None,
                 inner => Some(Kind::Array(Box::new(inner))),
             };
         }
@@ -309,12 +321,15 @@ impl Kind {
             600 => Kind::Point,
             // Extension types, by name, as Debezium's PostgresType resolves
             // them (the isn types and lquery it leaves out).
-            _ => match ty.name? {
+            _ => match ty.name.unwrap_or_default() {
                 "citext" => plain,
                 "ltree" => text("io.debezium.data.Ltree"),
                 "hstore" => Kind::Hstore(modes.hstore),
                 "geometry" => Kind::Geometry { geography: false },
                 "geography" => Kind::Geometry { geography: true },
+                _ if modes.include_unknown => Kind::Unknown {
+                    geometric: unknown::GEOMETRIC.contains(&ty.oid),
+                },
                 _ => return None,
             },
         })
@@ -415,6 +430,7 @@ impl Kind {
                     format!(r#","name":"io.debezium.data.geometry.{name}","version":1,"doc":"{name}""#),
                 )
             }
+            Kind::Unknown { .. } => (r#""type":"bytes""#.into(), String::new()),
             Kind::Money { inner, .. } => inner.schema_parts(),
             Kind::Array(inner) => {
                 let (head, tail) = inner.schema_parts();
@@ -567,6 +583,10 @@ impl Kind {
                 }
                 out.push(b'}');
             }
+            Kind::Unknown { geometric } => write_base64(
+                unknown::text(text, *geometric).ok_or_else(bad)?.as_bytes(),
+                out,
+            ),
             Kind::Money { separator, inner } => {
                 inner.write_value(&decimal::money_decimal(text, *separator), out)?
             }
@@ -629,7 +649,7 @@ impl Kind {
             Kind::Array(_) => "[]",
             // Zero as Java's BigInteger writes it (one zero byte).
             Kind::Decimal { .. } => "\"AA==\"",
-            Kind::Bytes(_) | Kind::Bits { .. } => "\"\"",
+            Kind::Bytes(_) | Kind::Bits { .. } | Kind::Unknown { .. } => "\"\"",
             Kind::Interval => "\"P0Y0M0DT0H0M0S\"",
             Kind::VariableDecimal => r#"{"scale":0,"value":"AA=="}"#,
             Kind::Point => r#"{"x":0.0,"y":0.0,"wkb":null,"srid":null}"#,
