@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use wasmtime::component::{Component, InstancePre, Linker};
 use wasmtime::{Cache, CacheConfig, Config, Engine, EngineWeak, Inlining};
@@ -240,18 +240,72 @@ fn check_component_header(bytes: &[u8]) -> Result<(), String> {
     }
 }
 
+/// Advances the engines' epoch once per [`EPOCH_TICK`] of wall time, for as
+/// long as one of them lives. A sleep that oversleeps (a busy or virtualized
+/// machine wakes the thread late) is made up for by advancing several ticks
+/// at once, so that a call's time limit is wall time, not a count of sleeps
+/// (which made 5 s limits last up to 7 s).
 fn start_epoch_ticker(engines: [EngineWeak; 2]) -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("plugin-epoch".to_owned())
         .spawn(move || {
+            let mut clock = EpochClock::new(Instant::now());
             loop {
                 std::thread::sleep(EPOCH_TICK);
                 let live: Vec<Engine> = engines.iter().filter_map(EngineWeak::upgrade).collect();
                 if live.is_empty() {
                     return;
                 }
-                live.iter().for_each(Engine::increment_epoch);
+                for _ in 0..clock.due(Instant::now()) {
+                    live.iter().for_each(Engine::increment_epoch);
+                }
             }
         })
         .map(drop)
+}
+
+/// The epoch as wall time gives it: ticks since the ticker started.
+struct EpochClock {
+    start: Instant,
+    ticked: u64,
+}
+
+impl EpochClock {
+    fn new(start: Instant) -> Self {
+        EpochClock { start, ticked: 0 }
+    }
+
+    /// How many ticks to advance at `now` to keep the epoch at one per
+    /// [`EPOCH_TICK`] since the start.
+    fn due(&mut self, now: Instant) -> u64 {
+        let total = now.saturating_duration_since(self.start).as_millis() / EPOCH_TICK.as_millis();
+        let total = u64::try_from(total).unwrap_or(u64::MAX);
+        let due = total.saturating_sub(self.ticked);
+        self.ticked = total;
+        due
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_epoch_catches_up_with_wall_time_after_a_late_wake() {
+        let start = Instant::now();
+        let mut clock = EpochClock::new(start);
+        assert_eq!(clock.due(start + EPOCH_TICK), 1);
+        // Woken 35 ms late: the tick due and the three missed at once, then
+        // on time again.
+        assert_eq!(
+            clock.due(start + EPOCH_TICK * 2 + Duration::from_millis(35)),
+            4
+        );
+        assert_eq!(clock.due(start + EPOCH_TICK * 6), 1);
+        // Woken early: nothing is due until the next tick.
+        assert_eq!(
+            clock.due(start + EPOCH_TICK * 6 + Duration::from_millis(1)),
+            0
+        );
+    }
 }

@@ -82,6 +82,48 @@ fn a_hang_is_interrupted_at_its_time_limit_while_other_calls_go_on() {
     assert!(matches!(hanging.handle(&message("ok")), Ok(Outcome::Ack)));
 }
 
+/// A time limit is wall time: with every core busy (here, twice as many
+/// spinning threads as cores), a hang with a 2 s limit stops within about a
+/// tick of it, not after 2 s of ticks each delayed by the scheduler.
+#[test]
+fn a_time_limit_holds_while_the_machine_is_busy() {
+    let mut spec = misbehave(&[]);
+    spec.limits.timeout = Duration::from_secs(2);
+    let plugin = Consumer::load(&runtime(), spec).expect("load");
+    let mut worker = plugin.worker();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let spinners: Vec<_> = (0..2 * cores)
+        .map(|_| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::hint::spin_loop();
+                }
+            })
+        })
+        .collect();
+    let started = Instant::now();
+    let error = worker
+        .handle(&message("hang"))
+        .expect_err("the hang must be stopped");
+    let elapsed = started.elapsed();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    spinners
+        .into_iter()
+        .for_each(|s| s.join().expect("spinner"));
+    assert!(matches!(error, PluginError::TimedOut { .. }), "{error}");
+    assert!(
+        elapsed >= Duration::from_secs(2),
+        "stopped early: {elapsed:?}"
+    );
+    assert!(
+        elapsed < Duration::from_millis(2_250),
+        "stopped {:?} after its 2 s limit",
+        elapsed - Duration::from_secs(2)
+    );
+}
+
 #[test]
 fn a_memory_hog_is_stopped_at_its_memory_limit() {
     let mut worker = consumer_worker();
