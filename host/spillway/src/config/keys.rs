@@ -311,9 +311,10 @@ pub static KEYS: &[Key] = &[
         name: "spillway.capture.snapshot.chunk.size",
         default: Some("5000"),
         value: Value::Number,
-        doc: "About how many rows make one snapshot chunk (a range of heap blocks, from the \
-              table's rows per block): the unit read by one connection, held in memory, \
-              and recorded as done once stored, so a restart reads at most one chunk again.",
+        doc: "At most about how many rows make one snapshot chunk (a range of heap blocks, \
+              from the table's rows per block), fewer where that many events would pass about \
+              4 MiB: the unit read by one connection, held in memory as events, and recorded \
+              as done once stored, so a restart reads at most one chunk again.",
     },
     Key {
         name: "spillway.capture.batch.size",

@@ -156,7 +156,13 @@ pub async fn run<S: Sink, F: Future<Output = ()>>(
     drop(rows_in);
 
     let ordered = plan::ordered(settings, tables);
-    let mut parts = plan::parts(catalog, &ordered, tables, settings.snapshot_chunk_rows)?;
+    let mut parts = plan::parts(
+        catalog,
+        &ordered,
+        tables,
+        settings.snapshot_chunk_rows,
+        settings.schemas,
+    )?;
     let mut earlier: HashMap<u32, u64> = HashMap::new();
     for part in &mut parts {
         let recorded = if begin == Begin::Resume {

@@ -11,9 +11,10 @@
 //! cut before reading, and read the heap in order (PeerDB's parallel
 //! initial load chunks the same way). The number of blocks per chunk comes
 //! from the relation's rows per block, so a chunk holds about
-//! `spillway.capture.snapshot.chunk.size` rows, fewer where rows are wide
-//! (TOASTed values count): a chunk is held in memory, so it is kept to
-//! about [`CHUNK_BYTES`].
+//! `spillway.capture.snapshot.chunk.size` rows, fewer where events are
+//! large: a chunk is held in memory as events, so it is kept to about
+//! [`CHUNK_EVENT_BYTES`] of them, estimated from the table's bytes per row
+//! (TOASTed values count) and the schemas each event carries.
 
 use std::sync::Arc;
 
@@ -21,6 +22,7 @@ use anyhow::{Context, Result};
 
 use super::super::Tables;
 use super::super::catalog::{Catalog, ident, literal};
+use super::super::event::Schemas;
 use super::super::settings::CaptureSettings;
 use super::super::state::Chunks;
 use super::super::table::Table;
@@ -28,9 +30,25 @@ use super::super::table::Table;
 /// Rows per heap block assumed when statistics say nothing (narrow rows).
 const DEFAULT_ROWS_PER_BLOCK: f64 = 60.0;
 
-/// About how many bytes of a relation (heap and TOAST) one chunk holds at
-/// most.
-pub const CHUNK_BYTES: f64 = 16.0 * 1024.0 * 1024.0;
+/// About how many bytes of events one chunk holds at most. Up to
+/// `max.threads + 2` chunks are in memory at once; chunks of 1,000 to 2,000
+/// events of 2.6 KB (4 to 5 MiB) read fastest and kept capture under 80 MB
+/// with 2 threads, where 5,000 took 180 MB (docs/BENCHMARKS.md).
+pub const CHUNK_EVENT_BYTES: f64 = 4.0 * 1024.0 * 1024.0;
+
+/// About how many bytes one event of `table` takes, for rows of `row_bytes`
+/// bytes in the table: its JSON (taken as twice the row), the envelope and
+/// `source` block, and the schemas it carries.
+fn event_bytes(table: &Table, schemas: Schemas, row_bytes: f64) -> f64 {
+    let mut bytes = 512.0 + 2.0 * row_bytes;
+    if schemas.value {
+        bytes += table.envelope_schema.len() as f64;
+    }
+    if schemas.key {
+        bytes += table.key_schema.len() as f64;
+    }
+    bytes
+}
 
 /// The chunk number standing for a relation's catch-up read (see
 /// [`Part::catch_up_sql`]).
@@ -138,12 +156,14 @@ pub fn ordered(settings: &CaptureSettings, tables: &Tables) -> Vec<(u32, Arc<Tab
 }
 
 /// The relations to read for `tables`, in order, each with a fresh chunk
-/// plan (`done` 0) of about `chunk_rows` rows per chunk.
+/// plan (`done` 0) of about `chunk_rows` rows per chunk, fewer where that
+/// many events, carrying `schemas`, would pass [`CHUNK_EVENT_BYTES`].
 pub fn parts(
     catalog: &mut Catalog,
     tables: &[(u32, Arc<Table>)],
     estimates: &Tables,
     chunk_rows: u64,
+    schemas: Schemas,
 ) -> Result<Vec<Part>> {
     let mut parts = Vec::new();
     for (oid, table) in tables {
@@ -195,7 +215,8 @@ pub fn parts(
             };
             let bytes: f64 = get(6).and_then(|b| b.parse().ok()).unwrap_or(0.0);
             let rows = (blocks as f64 * rows_per_block).max(1.0);
-            let by_bytes = (CHUNK_BYTES / (bytes / rows).max(1.0)).max(1.0) as u64;
+            let by_bytes =
+                (CHUNK_EVENT_BYTES / event_bytes(table, schemas, bytes / rows)).max(1.0) as u64;
             parts.push(Part {
                 table: Arc::clone(table),
                 table_oid: *oid,
