@@ -207,7 +207,11 @@ pub static FAMILIES: &[Family] = &[
     refused("debezium.source.column.truncate.*", NOT_YET),
     refused("debezium.source.column.propagate.source.type", NOT_YET),
     refused("debezium.source.datatype.propagate.source.type", NOT_YET),
-    refused("debezium.source.sanitize.field.names", NOT_YET),
+    refused(
+        "debezium.source.sanitize.field.names",
+        "Debezium 1.x's key, gone since Debezium 2.0: sanitize.field.names=true is \
+         debezium.source.field.name.adjustment.mode=avro",
+    ),
     refused(
         "debezium.source.snapshot.select.statement.overrides*",
         NOT_YET,
