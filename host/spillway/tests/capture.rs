@@ -601,6 +601,29 @@ fn unknown_types_are_carried_as_debezium_carries_them() {
     Golden::scenario("unknown_types").assert_matches();
 }
 
+/// A NOT NULL column of every type (and a NOT NULL array of it) absent from
+/// a delete's old row under REPLICA IDENTITY DEFAULT (tests/golden/zeros/,
+/// generated from the values scenario by scripts/golden/make_zeros.py): the
+/// `before` carries the zero value Debezium writes for each type.
+#[test]
+fn zero_values_of_every_type_match_what_debezium_emits() {
+    let run = Golden::scenario("zeros").run();
+    // Debezium streams a `name` value as its zero (docs/COMPATIBILITY.md,
+    // deliberate differences), so the column is compared in neither event.
+    let found = compare(
+        &run.expected,
+        &run.actual,
+        &[],
+        &[("required", None, "name")],
+        &run.log,
+    );
+    assert!(
+        found.is_empty(),
+        "differences from Debezium:\n{}",
+        found.join("\n")
+    );
+}
+
 /// Replica identities and keys (tests/golden/identity/): a key from a
 /// REPLICA IDENTITY USING INDEX index and a change of it, an insert-only
 /// REPLICA IDENTITY NOTHING table, keyless tables under FULL (deletes and

@@ -652,7 +652,10 @@ impl Kind {
             Kind::Bytes(_) | Kind::Bits { .. } | Kind::Unknown { .. } => "\"\"",
             Kind::Interval => "\"P0Y0M0DT0H0M0S\"",
             Kind::VariableDecimal => r#"{"scale":0,"value":"AA=="}"#,
-            Kind::Point => r#"{"x":0.0,"y":0.0,"wkb":null,"srid":null}"#,
+            // POINT(0 0), its WKB too.
+            Kind::Point => r#"{"x":0.0,"y":0.0,"wkb":"AQEAAAAAAAAAAAAAAAAAAAAAAAAA","srid":null}"#,
+            Kind::ZonedTime => "\"00:00:00Z\"",
+            Kind::ZonedTimestamp { .. } => "\"1970-01-01T00:00:00Z\"",
             // An empty GEOMETRYCOLLECTION.
             Kind::Geometry { .. } => r#"{"wkb":"AQcAAAAAAAAA","srid":null}"#,
             Kind::Money { inner, .. } => inner.zero(),
