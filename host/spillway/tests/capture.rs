@@ -601,6 +601,14 @@ fn unknown_types_are_carried_as_debezium_carries_them() {
     Golden::scenario("unknown_types").assert_matches();
 }
 
+/// Column defaults of every kind (literals, casts, expressions, the clock's
+/// functions, sequences, identities) in the schema, and timestamps of
+/// millisecond precision holding infinity (tests/golden/defaults/).
+#[test]
+fn column_defaults_and_millisecond_timestamps_match_what_debezium_emits() {
+    Golden::scenario("defaults").assert_matches();
+}
+
 /// A NOT NULL column of every type (and a NOT NULL array of it) absent from
 /// a delete's old row under REPLICA IDENTITY DEFAULT (tests/golden/zeros/,
 /// generated from the values scenario by scripts/golden/make_zeros.py): the

@@ -841,6 +841,9 @@ fn default_value(kind: &Kind, expression: &str) -> Option<String> {
     if expression.starts_with("nextval(") {
         return Some(kind.zero().to_owned());
     }
+    if let Some(epoch) = clock_default(kind, expression) {
+        return Some(epoch);
+    }
     let literal = if let Some(rest) = expression.strip_prefix('\'') {
         let end = rest
             .find("'::")
@@ -858,6 +861,39 @@ fn default_value(kind: &Kind, expression: &str) -> Option<String> {
     };
     let mut out = Vec::new();
     kind.write_value(&literal, &mut out).ok()?;
+    String::from_utf8(out).ok()
+}
+
+/// A default no literal gives (`now()`, `CURRENT_TIMESTAMP`,
+/// `clock_timestamp()`, `gen_random_uuid()`, ...) of a temporal or uuid
+/// column: Debezium states the epoch (the nil UUID), as it cannot know the
+/// value (recorded in tests/golden/defaults/). `None` for a literal, or
+/// another kind (Debezium states no default for those).
+fn clock_default(kind: &Kind, expression: &str) -> Option<String> {
+    let bare = expression.trim_start_matches('(');
+    let literal = bare.starts_with('\'')
+        || bare.starts_with('-')
+        || bare.starts_with(|c: char| c.is_ascii_digit())
+        || ["true", "false", "NULL"]
+            .iter()
+            .any(|w| bare.starts_with(w));
+    if literal {
+        return None;
+    }
+    let epoch = match kind {
+        Kind::Date { .. } => "1970-01-01",
+        Kind::TimeMillis { .. } | Kind::TimeMicros => "00:00:00",
+        Kind::ZonedTime => "00:00:00+00",
+        Kind::TimestampMillis { .. } | Kind::TimestampMicros => "1970-01-01 00:00:00",
+        Kind::ZonedTimestamp { .. } => "1970-01-01 00:00:00+00",
+        Kind::Text {
+            name: Some("io.debezium.data.Uuid"),
+            ..
+        } => "00000000-0000-0000-0000-000000000000",
+        _ => return None,
+    };
+    let mut out = Vec::new();
+    kind.write_value(epoch, &mut out).ok()?;
     String::from_utf8(out).ok()
 }
 

@@ -528,9 +528,14 @@ impl Kind {
                 write_json(&micros, out);
             }
             Kind::ZonedTime => write_str(&temporal::zoned_time(text).ok_or_else(bad)?, out),
-            Kind::TimestampMillis { .. } | Kind::TimestampMicros
+            // PgJDBC's markers for infinity are microseconds; a millisecond
+            // timestamp carries them in milliseconds, as Debezium's does.
+            Kind::TimestampMillis { .. }
                 if let Some(marker) = temporal::infinite_timestamp(text) =>
             {
+                write_json(&(marker / 1000), out);
+            }
+            Kind::TimestampMicros if let Some(marker) = temporal::infinite_timestamp(text) => {
                 write_json(&marker, out);
             }
             Kind::TimestampMillis { .. } => {
