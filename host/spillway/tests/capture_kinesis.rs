@@ -258,7 +258,10 @@ async fn capture_failing_with_fixture_mapper(name: &str, mode: &str) -> (Client,
         &db,
         dir.path(),
         &prefix,
-        &format!("spillway.mapper.plugin={fixture}\nspillway.mapper.config.mode={mode}"),
+        &format!(
+            "spillway.mapper.plugin={fixture}\nspillway.mapper.config.mode={mode}\n\
+             spillway.mapper.timeout.ms=500\nspillway.mapper.memory.mb=32"
+        ),
     );
     let mut capture = Spillway::start("capture", &config, dir.path(), None);
     assert!(!capture.exit_status().success(), "capture should fail");
@@ -274,24 +277,32 @@ async fn a_mapper_plugin_names_streams_and_bad_names_are_refused() {
     assert!(streams.stream_names().iter().all(|s| !s.contains(' ')));
 }
 
-/// A mapper that writes to its standard error and traps is a contained
-/// plugin error, reported with the plugin's name and what it wrote, never a
-/// panic of capture.
+/// Every way a mapper can misbehave (a trap after writing to stderr, a hang
+/// past its time limit, a memory hog, a flood of stderr) is a contained
+/// plugin error: capture stops (the slot keeps the change) and says which
+/// plugin failed and how, never a panic of capture.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_mapper_that_writes_to_stderr_and_traps_is_reported_not_a_panic() {
-    let (_, log) = capture_failing_with_fixture_mapper("capture_mapper_trap", "trap").await;
-    // The guest's own panic message is in its stderr; capture must not panic.
-    let host_panics = log
-        .lines()
-        .filter(|l| l.contains("panicked at") && !l.contains("plugins/fixtures/misbehave"))
-        .count();
-    assert_eq!(host_panics, 0, "capture panicked:\n{log}");
-    assert!(
-        log.contains("capture failed: mapper plugin")
-            && log.contains("spillway_fixture_misbehave")
-            && log.contains("about to fail on purpose"),
-        "the plugin's name and its stderr:\n{log}"
-    );
+async fn a_misbehaving_mapper_is_reported_not_a_panic() {
+    for (mode, says) in [
+        ("trap", "about to fail on purpose"),
+        ("hang", "timed out"),
+        ("hog", "ran out of memory"),
+        ("flood", "the fixture flooded its standard error"),
+    ] {
+        let (_, log) =
+            capture_failing_with_fixture_mapper(&format!("capture_mapper_{mode}"), mode).await;
+        // The guest's own panic message is in its stderr; capture must not panic.
+        assert!(
+            support::host_panics(&log).is_empty(),
+            "capture panicked ({mode}):\n{log}"
+        );
+        assert!(
+            log.contains("capture failed: mapper plugin")
+                && log.contains("spillway_fixture_misbehave")
+                && log.contains(says),
+            "the plugin's name and {says:?} ({mode}):\n{log}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -459,6 +459,69 @@ async fn a_poison_message_alone_reaches_the_dead_letter_queue_and_its_group_goes
     assert!(log.contains("received: 6,"), "{log}");
 }
 
+/// Every way a consumer plugin can misbehave (a trap, a hang past its time
+/// limit, a memory hog, a flood of stderr before a trap, an answer the host
+/// refuses), each message in a group of its own ahead of a valid one: each
+/// is reported as a contained plugin error naming the plugin, given up on
+/// alone (the dead-letter queue), and the valid messages are handled; the
+/// process never panics.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_misbehaving_consumer_is_contained_and_the_rest_flows() {
+    let sqs = sqs().await;
+    let (url, dlq) = fifo_queue(&sqs, "misbehaving", 2).await;
+    let modes = ["trap", "hang", "hog", "flood", "bad-output"];
+    for mode in modes {
+        send(
+            &sqs,
+            &url,
+            mode,
+            &[format!("{mode} now"), format!("ok after {mode}")],
+        )
+        .await;
+    }
+    let mut consume = consume(
+        &url,
+        &fixture(),
+        "spillway.consumer.timeout.ms=500\nspillway.consumer.memory.mb=32\n\
+         spillway.consumer.workers=5",
+    );
+    consume.wait_for("deleted successfully.", modes.len());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while messages_in(&sqs, &dlq).await < modes.len() as u64 {
+        assert!(
+            Instant::now() < deadline,
+            "not every misbehaving message reached the dead-letter queue:\n{}",
+            consume.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let log = consume.terminate();
+    let handled = handled(&log);
+    for mode in modes {
+        assert!(
+            handled.contains(&format!("ok after {mode}")),
+            "the message after {mode} was not handled:\n{log}"
+        );
+    }
+    for error in [
+        "crashed",
+        "timed out",
+        "ran out of memory",
+        "the fixture flooded its standard error",
+        "returned an invalid result",
+    ] {
+        assert!(
+            log.contains(error) && log.contains("spillway_fixture_misbehave"),
+            "no contained error saying {error:?}:\n{log}"
+        );
+    }
+    assert!(
+        support::host_panics(&log).is_empty(),
+        "consume panicked:\n{log}"
+    );
+    assert_eq!(messages_in(&sqs, &url).await, 0, "{log}");
+}
+
 /// An SQS outage longer than `spillway.consumer.stalled.after.seconds`:
 /// consume reports itself stalled (readiness 503) while receiving fails,
 /// ready again once it succeeds, and a message sent then is handled.

@@ -442,6 +442,88 @@ async fn records_no_retry_can_fix_are_isolated_reported_and_counted_while_the_re
     );
 }
 
+/// Every way a transformer can misbehave (a trap, a hang past its time
+/// limit, a memory hog, a flood of stderr before a trap, an answer the host
+/// refuses), each the first record of a stream of its own ahead of a valid
+/// one: the misbehaving record alone goes to the on-failure queue with the
+/// plugin's error (at once when no retry can fix it; a hang, which a less
+/// busy machine may finish, once its retries are spent), the valid ones are
+/// published, and forward never panics.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_misbehaving_transformer_is_contained_and_the_rest_flows() {
+    let aws = aws().await;
+    let modes = [
+        ("trap", "crashed"),
+        ("hang", "timed out"),
+        ("hog", "ran out of memory"),
+        ("flood", "the fixture flooded its standard error"),
+        ("bad-output", "returned an invalid result"),
+    ];
+    let names: Vec<&str> = modes.iter().map(|(mode, _)| *mode).collect();
+    let (streams, _) = topology(&aws, "misbehaving", &names).await;
+    // The fixture sends its events to the bus `fixture` (made by an earlier
+    // run when this emulator is not new).
+    let _ = aws
+        .eventbridge
+        .create_event_bus()
+        .name("fixture")
+        .send()
+        .await;
+    let failures_url = failure_queue(&aws, "misbehaving").await;
+    for (stream, mode) in streams.iter().zip(&names) {
+        put(&aws, stream, mode, &product(1)).await;
+        put(&aws, stream, "ok", &product(2)).await;
+    }
+    let fixture = std::path::Path::new(spillway_plugin::builtin::BUILD_DIR)
+        .join("spillway_fixture_misbehave.wasm");
+    let settings = format!(
+        "spillway.transformer.plugin={}\nspillway.transformer.timeout.ms=500\n\
+         spillway.transformer.memory.mb=32\nspillway.forward.on.failure.queue={failures_url}\n\
+         spillway.forward.retry.attempts=2\nspillway.forward.bisect.on.error=true\n\
+         spillway.http.address=127.0.0.1:0",
+        fixture.display()
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut forward = forward(dir.path(), &streams, &settings);
+    let endpoint = forward.endpoint();
+    let reports = receive(&aws, &failures_url, modes.len()).await;
+    let mut wait = Wait::new();
+    let published = loop {
+        let (_, metrics) = support::http_get(&endpoint, "/metrics");
+        let published = support::metric(&metrics, "spillway_forwarded_events_total")
+            .unwrap_or_default() as usize;
+        if published >= modes.len() || !wait.goes_on(published) {
+            break published;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let log = forward.terminate();
+    assert!(
+        published >= modes.len(),
+        "{published} valid records published ({}):\n{log}",
+        wait.why()
+    );
+    assert_eq!(reports.len(), modes.len(), "{reports:?}\n{log}");
+    for ((mode, says), stream) in modes.iter().zip(&streams) {
+        let report = reports
+            .iter()
+            .find(|r| r["KinesisBatchInfo"]["streamName"] == stream.as_str())
+            .unwrap_or_else(|| panic!("no report of {mode}:\n{log}"));
+        assert_eq!(report["KinesisBatchInfo"]["batchSize"], 1, "{report}");
+        let error = report["requestContext"]["errorMessage"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            error.contains(says) && error.contains("spillway_fixture_misbehave"),
+            "{mode}: {error}"
+        );
+    }
+    assert!(
+        support::host_panics(&log).is_empty(),
+        "forward panicked:\n{log}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_eventbridge_outage_gives_up_on_no_record_even_with_bisection_and_few_attempts() {
     let aws = aws().await;

@@ -338,6 +338,15 @@ pub async fn readiness(endpoint: &str, status: u16, needle: &str, log: impl Fn()
     }
 }
 
+/// The lines of a stage's `log` where Spillway itself panicked (a guest's
+/// panic message, which the misbehaving fixture writes to its stderr and
+/// the host reports, does not count).
+pub fn host_panics(log: &str) -> Vec<&str> {
+    log.lines()
+        .filter(|l| l.contains("panicked at") && !l.contains("plugins/fixtures/misbehave"))
+        .collect()
+}
+
 /// `GET http://<address><path>`: the status code and the body.
 pub fn http_get(address: &str, path: &str) -> (u16, String) {
     use std::io::{Read, Write};
