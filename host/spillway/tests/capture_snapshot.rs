@@ -7,8 +7,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
+use support::Spillway;
 use support::postgres::{Database, start_capture, wait_for_every_id};
-use support::{Spillway, Wait};
 
 mod support;
 
@@ -106,20 +106,7 @@ fn events(path: &Path) -> Vec<Event> {
 
 /// Waits until `path` holds at least `count` events.
 fn wait_for_events(path: &Path, count: usize) -> Vec<Event> {
-    let mut wait = Wait::new();
-    loop {
-        let events = events(path);
-        if events.len() >= count {
-            return events;
-        }
-        assert!(
-            wait.goes_on(events.len()),
-            "waited for {count} events, got {} ({})",
-            events.len(),
-            wait.why()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    support::postgres::wait_for_read(path, count, events)
 }
 
 /// A row's identity in events: table and key.

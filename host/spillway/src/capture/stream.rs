@@ -402,7 +402,7 @@ impl<S: Sink> Streamer<'_, S> {
                     if self.transaction.is_none() {
                         position.ts_us = chrono::Utc::now().timestamp_micros();
                     }
-                    self.place(transaction::message_collection(lsn), &mut position);
+                    self.place(|| transaction::message_collection(lsn), &mut position);
                     let record = self
                         .messages
                         .event(self.encoder, &prefix, &content, &position);
@@ -438,11 +438,13 @@ impl<S: Sink> Streamer<'_, S> {
     }
 
     /// With transaction metadata on and a transaction being read: counts an
-    /// event of the data collection `name` in it, sets `position`'s block,
-    /// and writes the BEGIN event before the transaction's first.
-    fn place(&mut self, name: String, position: &mut Position) {
+    /// event of the data collection `name` names in it, sets `position`'s
+    /// block, and writes the BEGIN event before the transaction's first.
+    /// (`name` is called only then: without metadata, nothing is formatted
+    /// per event.)
+    fn place(&mut self, name: impl FnOnce() -> String, position: &mut Position) {
         if let (Some(tracker), Some(tx)) = (&mut self.tracker, self.transaction) {
-            let (begin, block) = tracker.change(name, tx.xid, position.lsn, tx.ts_us / 1000);
+            let (begin, block) = tracker.change(name(), tx.xid, position.lsn, tx.ts_us / 1000);
             position.transaction = Some(block);
             if let Some(begin) = begin {
                 self.push(begin);
@@ -494,7 +496,7 @@ impl<S: Sink> Streamer<'_, S> {
         position: &Position,
     ) -> Result<bool> {
         let mut position = *position;
-        self.place(format!("{}.{}", table.schema, table.name), &mut position);
+        self.place(|| format!("{}.{}", table.schema, table.name), &mut position);
         let record = self.encoder.change(table, op, before, after, &position);
         match self
             .settings

@@ -232,16 +232,23 @@ pub fn records(path: &Path) -> Vec<serde_json::Value> {
 /// Waits until `path` holds at least `count` records; fails when [`Wait`]
 /// says the wait stalled.
 pub fn wait_for_records(path: &Path, count: usize) -> Vec<serde_json::Value> {
+    wait_for_read(path, count, records)
+}
+
+/// Waits until `read` finds at least `count` items in `path` (records, or
+/// a test's own lighter reading of them); fails when [`Wait`] says the wait
+/// stalled.
+pub fn wait_for_read<T>(path: &Path, count: usize, read: impl Fn(&Path) -> Vec<T>) -> Vec<T> {
     let mut wait = Wait::new();
     loop {
-        let records = records(path);
-        if records.len() >= count {
-            return records;
+        let found = read(path);
+        if found.len() >= count {
+            return found;
         }
         assert!(
-            wait.goes_on(records.len()),
+            wait.goes_on(found.len()),
             "waited for {count} records, got {} ({})",
-            records.len(),
+            found.len(),
             wait.why()
         );
         std::thread::sleep(Duration::from_millis(100));
