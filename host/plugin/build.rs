@@ -12,8 +12,10 @@ const GUESTS: &[&str] = &[
     "spillway-mapper",
     "spillway-transformer",
     "spillway-consumer",
+    "spillway-transforms",
     "spillway-fixture-misbehave",
     "spillway-fixture-future-version",
+    "spillway-fixture-contract-0-1",
     "spillway-example-pattern-mapper",
 ];
 

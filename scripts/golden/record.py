@@ -44,11 +44,18 @@ class Collector(BasePythonChangeHandler):
         with self.lock:
             for r in records:
                 key, value = r.key(), r.value()
-                self.records.append({
+                record = {
                     "destination": str(r.destination()),
                     "key": None if key is None else json.loads(str(key)),
                     "value": None if value is None else json.loads(str(value)),
-                })
+                }
+                # Headers (transforms add them): name and value as the
+                # engine's header converter wrote it.
+                headers = [[str(h.getKey()), None if h.getValue() is None else str(h.getValue())]
+                           for h in r.headers()]
+                if headers:
+                    record["headers"] = headers
+                self.records.append(record)
 
     def count(self):
         with self.lock:

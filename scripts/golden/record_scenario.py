@@ -38,8 +38,21 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 SLOT = "golden_scenario_debezium"
 
 
+class HeaderJsonEngine(DebeziumJsonEngine):
+    """Debezium's JSON engine with headers converted too (JSON), so that
+    headers transforms add are recorded (the plain JSON format drops them)."""
+
+    def _resolve_format(self):
+        self._ensure_jvm_started()
+        from jpype import JClass
+
+        json_format = JClass("io.debezium.engine.format.Json").class_
+        return JClass("io.debezium.engine.format.KeyValueHeaderChangeEventFormat").of(
+            json_format, json_format, json_format)
+
+
 def start(props, collector):
-    engine = DebeziumJsonEngine(properties=props, handler=collector)
+    engine = HeaderJsonEngine(properties=props, handler=collector)
     thread = threading.Thread(target=engine.run, daemon=True)
     thread.start()
     return engine, thread
@@ -62,16 +75,17 @@ def is_change(statement):
 
 
 def settings(folder):
-    """The scenario's own connector settings (settings.properties, keys
-    with Debezium Server's `debezium.source.` prefix), as keyword arguments
-    of connector_properties."""
+    """The scenario's own settings (settings.properties, in Debezium Server's
+    keys), as the embedded engine takes them: `debezium.source.` and
+    `debezium.` prefixes left out (`debezium.transforms.x.type` is
+    `transforms.x.type`), Java properties' `\\` read as `\`."""
     found = {}
     path = folder / "settings.properties"
     for line in path.read_text().splitlines() if path.exists() else []:
         if line.strip() and not line.startswith("#"):
             key, value = line.split("=", 1)
-            key = key.strip().removeprefix("debezium.source.")
-            found[key.replace(".", "_")] = value.strip().replace("\\\\", "\\")
+            key = key.strip().removeprefix("debezium.source.").removeprefix("debezium.")
+            found[key] = value.strip().replace("\\\\", "\\")
     return found
 
 
@@ -88,8 +102,8 @@ def record(scenario, mode):
     chosen = dict(topic_prefix="golden", slot_name=SLOT, publication_name=SLOT,
                   schema_include_list=scenario, skipped_operations="none",
                   event_processing_failure_handling_mode="warn")
-    chosen.update(settings(folder))
     props = connector_properties("golden", db, f"{work}/offsets.dat", **chosen)
+    props.update(settings(folder))
     collector = Collector()
     engine, thread = start(props, collector)
     try:

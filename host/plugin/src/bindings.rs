@@ -1,7 +1,9 @@
-//! Host-side bindings generated from the one contract in `wit/`.
+//! Host-side bindings generated from the contract in `wit/`, and from the
+//! 0.1.0 contract kept in `wit/0.1.0/` for plugins built against it.
 //!
-//! The three worlds share the `host` interface; it is generated once (in
-//! [`mapper`]) and reused by the others, so one implementation serves all.
+//! The worlds of one version share the `host` interface; it is generated
+//! once (in `mapper`) and reused by the others, so one implementation serves
+//! all.
 
 #![allow(missing_docs, reason = "generated code; the documentation is in wit/")]
 
@@ -10,6 +12,16 @@ pub mod mapper {
     wasmtime::component::bindgen!({
         path: "../../wit",
         world: "mapper-plugin",
+        additional_derives: [PartialEq, Eq],
+    });
+}
+
+/// The `transform-plugin` world.
+pub mod transform {
+    wasmtime::component::bindgen!({
+        path: "../../wit",
+        world: "transform-plugin",
+        with: { "spillway:plugin/host": super::host },
         additional_derives: [PartialEq, Eq],
     });
 }
@@ -35,3 +47,34 @@ pub mod consumer {
 }
 
 pub use mapper::spillway::plugin::host;
+
+/// The worlds of the 0.1.0 contract.
+pub mod v0_1 {
+    /// The `mapper-plugin` world of 0.1.0.
+    pub mod mapper {
+        wasmtime::component::bindgen!({
+            path: "../../wit/0.1.0",
+            world: "mapper-plugin",
+        });
+    }
+
+    /// The `transformer-plugin` world of 0.1.0.
+    pub mod transformer {
+        wasmtime::component::bindgen!({
+            path: "../../wit/0.1.0",
+            world: "transformer-plugin",
+            with: { "spillway:plugin/host": super::host },
+        });
+    }
+
+    /// The `consumer-plugin` world of 0.1.0.
+    pub mod consumer {
+        wasmtime::component::bindgen!({
+            path: "../../wit/0.1.0",
+            world: "consumer-plugin",
+            with: { "spillway:plugin/host": super::host },
+        });
+    }
+
+    pub use mapper::spillway::plugin::host;
+}

@@ -7,6 +7,13 @@ pub static MAPPER: &[u8] = include_bytes!(concat!(
     "/spillway_mapper.wasm"
 ));
 
+/// Debezium's transforms, built in: ExtractNewRecordState, the routers and
+/// the outbox EventRouter, one component choosing by its `type` setting.
+pub static TRANSFORMS: &[u8] = include_bytes!(concat!(
+    env!("SPILLWAY_PLUGIN_DIR"),
+    "/spillway_transforms.wasm"
+));
+
 /// The default transformer: the reference pipeline's Lambda.
 pub static TRANSFORMER: &[u8] = include_bytes!(concat!(
     env!("SPILLWAY_PLUGIN_DIR"),

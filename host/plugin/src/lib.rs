@@ -4,11 +4,13 @@
 //! Layout:
 //! - [`runtime`]: the shared engine ([`Runtime`]), compile cache, epoch ticker,
 //!   and [`PluginSpec`] (which component, its settings and [`Limits`]).
-//! - [`mapper`], [`transformer`], [`consumer`]: one module per kind of plugin,
+//! - [`mapper`], [`transform`], [`transformer`], [`consumer`]: one module per
+//!   kind of plugin (`transform` is capture's, `transformer` forward's),
 //!   each with a loaded plugin (cheap to clone) and a worker that calls it, and
 //!   the checks the host makes on what the plugin returns.
 //! - `contract`: the load-time check that a component implements the right world
-//!   and version, with errors that say what is missing.
+//!   and version (the current one, or 0.1.0 for the kinds it had), with errors
+//!   that say what is missing; `bindings` holds both versions' generated code.
 //! - `worker`: one reused instance per worker; a trap, timeout or out-of-memory
 //!   discards that instance only.
 //! - `sandbox`: what an instance can reach (deny-by-default WASI, the host
@@ -21,6 +23,7 @@ pub mod consumer;
 pub mod error;
 pub mod mapper;
 pub mod runtime;
+pub mod transform;
 pub mod transformer;
 
 mod bindings;
@@ -33,6 +36,6 @@ mod worker;
 /// recorded through the `metrics` facade.
 pub const ERRORS_METRIC: &str = "spillway_plugin_errors_total";
 
-pub use contract::VERSION;
+pub use contract::{VERSION, VERSION_0_1};
 pub use error::PluginError;
 pub use runtime::{Code, Limits, PluginSpec, Runtime, RuntimeOptions};

@@ -1,17 +1,24 @@
 //! Mapper plugins: the Kinesis stream a captured table's events go to.
 
 use crate::bindings::mapper::{MapperPlugin, MapperPluginPre};
+use crate::bindings::v0_1::mapper as v0_1;
 use crate::builtin;
+use crate::contract::{VERSION, VERSION_0_1};
 use crate::error::PluginError;
-use crate::worker::plugin_kind;
+use crate::sandbox::Sandbox;
+use crate::worker::{Versioned, bindgen_world, plugin_kind};
 
 pub use crate::bindings::mapper::exports::spillway::plugin::mapper::Table;
+
+bindgen_world!(MapperPluginPre<Sandbox> => MapperPlugin);
+bindgen_world!(v0_1::MapperPluginPre<Sandbox> => v0_1::MapperPlugin);
 
 plugin_kind! {
     kind: "mapper",
     world: "mapper-plugin",
+    versions: &[VERSION, VERSION_0_1],
     default: builtin::MAPPER,
-    bindings: MapperPluginPre -> MapperPlugin,
+    bindings: Versioned<MapperPluginPre<Sandbox>, v0_1::MapperPluginPre<Sandbox>>,
     /// A loaded mapper plugin. Cheap to clone; call it through a [`MapperWorker`].
     plugin: Mapper,
     /// Calls a mapper plugin; see [`Mapper::worker`].
@@ -19,12 +26,25 @@ plugin_kind! {
 }
 
 impl MapperWorker {
-    /// The stream for `table`, checked to be a valid Kinesis stream name.
+    /// The stream for `table.destination`, checked to be a valid Kinesis
+    /// stream name. A mapper built against contract 0.1.0 is asked with the
+    /// table alone (its `table` has no destination).
     pub fn stream_name(&mut self, table: &Table) -> Result<String, PluginError> {
-        let answer = self.0.call(|plugin, store| {
-            plugin
+        let answer = self.0.call(|plugin, store| match plugin {
+            Versioned::Current(plugin) => plugin
                 .spillway_plugin_mapper()
-                .call_stream_name(store, table)
+                .call_stream_name(store, table),
+            Versioned::V0_1(plugin) => {
+                let table = v0_1::exports::spillway::plugin::mapper::Table {
+                    server: table.server.clone(),
+                    database: table.database.clone(),
+                    schema: table.schema.clone(),
+                    name: table.name.clone(),
+                };
+                plugin
+                    .spillway_plugin_mapper()
+                    .call_stream_name(store, &table)
+            }
         })?;
         let name = answer.map_err(|message| self.0.failed(message))?;
         check_stream_name(&name).map_err(|reason| {

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use wasmtime::component::{Component, InstancePre, Linker};
 use wasmtime::{Cache, CacheConfig, Config, Engine, EngineWeak, Inlining};
 
-use crate::bindings::host;
+use crate::bindings::{host, v0_1};
 use crate::contract;
 use crate::error::PluginError;
 use crate::sandbox::{Identity, Sandbox};
@@ -138,6 +138,11 @@ impl Compiler {
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| runtime_error("WASI", e))?;
         host::add_to_linker::<Sandbox, wasmtime::component::HasSelf<Sandbox>>(&mut linker, |s| s)
             .map_err(|e| runtime_error("host interface", e))?;
+        v0_1::host::add_to_linker::<Sandbox, wasmtime::component::HasSelf<Sandbox>>(
+            &mut linker,
+            |s| s,
+        )
+        .map_err(|e| runtime_error("host interface 0.1.0", e))?;
         Ok(Self {
             engine,
             linker: Arc::new(linker),
@@ -157,12 +162,14 @@ impl Runtime {
         Ok(runtime)
     }
 
-    /// Compiles (or fetches from the cache) and checks a plugin of `kind`.
+    /// Compiles (or fetches from the cache) and checks a plugin of `kind`:
+    /// ready to instantiate, who it is, and the contract version it
+    /// implements.
     pub(crate) fn prepare(
         &self,
         kind: &Kind,
         spec: &PluginSpec,
-    ) -> Result<(InstancePre<Sandbox>, Arc<Identity>), PluginError> {
+    ) -> Result<(InstancePre<Sandbox>, Arc<Identity>, &'static str), PluginError> {
         let plugin = spec.name();
         let bytes: std::borrow::Cow<'_, [u8]> = match &spec.code {
             Code::Default => kind.default.into(),
@@ -193,7 +200,8 @@ impl Runtime {
             version: contract::VERSION,
             reason,
         };
-        contract::check(&compiler.engine, &component, kind.name).map_err(wrong_contract)?;
+        let version = contract::check(&compiler.engine, &component, kind.name, kind.versions)
+            .map_err(wrong_contract)?;
         let pre = compiler
             .linker
             .instantiate_pre(&component)
@@ -203,14 +211,16 @@ impl Runtime {
             name: plugin.clone(),
             settings: spec.settings.clone(),
         });
-        Ok((pre, identity))
+        Ok((pre, identity, version))
     }
 }
 
-/// A kind of plugin: its interface name, world and built-in default.
+/// A kind of plugin: its interface name, world, the contract versions it
+/// may be built against (newest first) and its built-in default.
 pub(crate) struct Kind {
     pub(crate) name: &'static str,
     pub(crate) world: &'static str,
+    pub(crate) versions: &'static [&'static str],
     pub(crate) default: &'static [u8],
 }
 

@@ -13,6 +13,7 @@ use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::bindings::host::{self, Level};
+use crate::bindings::v0_1;
 use crate::stderr::StderrTail;
 
 /// Longest log message a plugin may write; longer ones are cut.
@@ -85,6 +86,24 @@ impl host::Host for Sandbox {
 
     fn config(&mut self, key: String) -> Option<String> {
         self.identity.settings.get(&key).cloned()
+    }
+}
+
+/// The 0.1.0 host interface: the same functions, its own level type.
+impl v0_1::host::Host for Sandbox {
+    fn log(&mut self, level: v0_1::host::Level, message: String) {
+        let level = match level {
+            v0_1::host::Level::Trace => Level::Trace,
+            v0_1::host::Level::Debug => Level::Debug,
+            v0_1::host::Level::Info => Level::Info,
+            v0_1::host::Level::Warn => Level::Warn,
+            v0_1::host::Level::Error => Level::Error,
+        };
+        host::Host::log(self, level, message);
+    }
+
+    fn config(&mut self, key: String) -> Option<String> {
+        host::Host::config(self, key)
     }
 }
 

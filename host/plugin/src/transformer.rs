@@ -1,19 +1,26 @@
 //! Transformer plugins: Kinesis records in, EventBridge events out.
 
 use crate::bindings::transformer::{TransformerPlugin, TransformerPluginPre};
+use crate::bindings::v0_1::transformer as v0_1;
 use crate::builtin;
+use crate::contract::{VERSION, VERSION_0_1};
 use crate::error::PluginError;
-use crate::worker::plugin_kind;
+use crate::sandbox::Sandbox;
+use crate::worker::{Versioned, bindgen_world, plugin_kind};
 
 pub use crate::bindings::transformer::exports::spillway::plugin::transformer::{
     BusEvent, StreamRecord,
 };
 
+bindgen_world!(TransformerPluginPre<Sandbox> => TransformerPlugin);
+bindgen_world!(v0_1::TransformerPluginPre<Sandbox> => v0_1::TransformerPlugin);
+
 plugin_kind! {
     kind: "transformer",
     world: "transformer-plugin",
+    versions: &[VERSION, VERSION_0_1],
     default: builtin::TRANSFORMER,
-    bindings: TransformerPluginPre -> TransformerPlugin,
+    bindings: Versioned<TransformerPluginPre<Sandbox>, v0_1::TransformerPluginPre<Sandbox>>,
     /// A loaded transformer plugin. Cheap to clone; call it through a
     /// [`TransformerWorker`].
     plugin: Transformer,
@@ -24,10 +31,40 @@ plugin_kind! {
 impl TransformerWorker {
     /// Transforms one ordered batch, checking every event it returns.
     pub fn transform(&mut self, batch: &[StreamRecord]) -> Result<Vec<BusEvent>, PluginError> {
-        let answer = self.0.call(|plugin, store| {
-            plugin
+        let answer = self.0.call(|plugin, store| match plugin {
+            Versioned::Current(plugin) => plugin
                 .spillway_plugin_transformer()
-                .call_transform(store, batch)
+                .call_transform(store, batch),
+            Versioned::V0_1(plugin) => {
+                use v0_1::exports::spillway::plugin::transformer as old;
+                let batch: Vec<old::StreamRecord> = batch
+                    .iter()
+                    .map(|r| old::StreamRecord {
+                        stream_name: r.stream_name.clone(),
+                        shard_id: r.shard_id.clone(),
+                        partition_key: r.partition_key.clone(),
+                        sequence_number: r.sequence_number.clone(),
+                        arrival_ms: r.arrival_ms,
+                        data: r.data.clone(),
+                    })
+                    .collect();
+                let answer = plugin
+                    .spillway_plugin_transformer()
+                    .call_transform(store, &batch)?;
+                Ok(answer.map(|events| {
+                    events
+                        .into_iter()
+                        .map(|e| BusEvent {
+                            source: e.source,
+                            detail_type: e.detail_type,
+                            detail: e.detail,
+                            bus_name: e.bus_name,
+                            time: e.time,
+                            resources: e.resources,
+                        })
+                        .collect()
+                }))
+            }
         })?;
         let events = answer.map_err(|message| self.0.failed(message))?;
         for (i, event) in events.iter().enumerate() {

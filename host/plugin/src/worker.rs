@@ -14,11 +14,67 @@ use crate::sandbox::{Identity, MemoryLimitReached, Sandbox};
 pub(crate) trait World: Clone + Send + Sync + 'static {
     /// The instantiated world.
     type Instance: Send;
-    /// Checks the component's exports against the world's types.
-    fn new(pre: InstancePre<Sandbox>) -> wasmtime::Result<Self>;
+    /// Checks the component's exports against the world's types, for a
+    /// component built against contract `version`.
+    fn new(pre: InstancePre<Sandbox>, version: &str) -> wasmtime::Result<Self>;
     /// Instantiates it in `store`.
     fn instantiate(&self, store: &mut Store<Sandbox>) -> wasmtime::Result<Self::Instance>;
 }
+
+/// A world of the current contract, or the same world of contract 0.1.0
+/// (`L`), for a kind whose plugins may be built against either.
+#[derive(Clone)]
+pub(crate) enum Versioned<C, L> {
+    /// Built against the current contract.
+    Current(C),
+    /// Built against 0.1.0.
+    V0_1(L),
+}
+
+impl<C: World, L: World> World for Versioned<C, L> {
+    type Instance = Versioned<C::Instance, L::Instance>;
+
+    fn new(pre: InstancePre<Sandbox>, version: &str) -> wasmtime::Result<Self> {
+        if version == crate::contract::VERSION_0_1 {
+            L::new(pre, version).map(Self::V0_1)
+        } else {
+            C::new(pre, version).map(Self::Current)
+        }
+    }
+
+    fn instantiate(&self, store: &mut Store<Sandbox>) -> wasmtime::Result<Self::Instance> {
+        Ok(match self {
+            Self::Current(world) => Versioned::Current(world.instantiate(store)?),
+            Self::V0_1(world) => Versioned::V0_1(world.instantiate(store)?),
+        })
+    }
+}
+
+/// Implements [`World`] for `bindgen!`'s pre-instantiated world `$pre`,
+/// whose instance is `$instance`.
+macro_rules! bindgen_world {
+    ($pre:ty => $instance:ty) => {
+        impl $crate::worker::World for $pre {
+            type Instance = $instance;
+
+            fn new(
+                pre: wasmtime::component::InstancePre<$crate::sandbox::Sandbox>,
+                _version: &str,
+            ) -> wasmtime::Result<Self> {
+                <$pre>::new(pre)
+            }
+
+            fn instantiate(
+                &self,
+                store: &mut wasmtime::Store<$crate::sandbox::Sandbox>,
+            ) -> wasmtime::Result<$instance> {
+                <$pre>::instantiate(self, store)
+            }
+        }
+    };
+}
+
+pub(crate) use bindgen_world;
 
 /// A loaded plugin: compiled, checked, ready to instantiate. Cheap to clone.
 #[derive(Clone)]
@@ -35,9 +91,9 @@ impl<W: World> Loaded<W> {
         kind: &Kind,
         spec: PluginSpec,
     ) -> Result<Self, PluginError> {
-        let (pre, identity) = runtime.prepare(kind, &spec)?;
+        let (pre, identity, version) = runtime.prepare(kind, &spec)?;
         let engine = pre.engine().clone();
-        let world = W::new(pre).map_err(|e| PluginError::WrongContract {
+        let world = W::new(pre, version).map_err(|e| PluginError::WrongContract {
             kind: kind.name,
             plugin: identity.name.clone(),
             world: kind.world,
@@ -253,42 +309,27 @@ impl<W: World> Worker<W> {
     }
 }
 
-/// Declares a plugin kind: its `World` glue for the `bindgen!` types, a loaded
-/// plugin type (cheap to clone) and a worker type. The kind's module adds the
+/// Declares a plugin kind: a loaded plugin type (cheap to clone) and a
+/// worker type, over the kind's [`World`]. The kind's module adds the
 /// worker's typed call.
 macro_rules! plugin_kind {
     (
-        kind: $name:literal, world: $world:literal, default: $default:expr,
-        bindings: $pre:ident -> $instance:ident,
+        kind: $name:literal, world: $world:literal, versions: $versions:expr,
+        default: $default:expr,
+        bindings: $bindings:ty,
         $(#[$plugin_doc:meta])* plugin: $plugin:ident,
         $(#[$worker_doc:meta])* worker: $worker:ident $(,)?
     ) => {
         const KIND: $crate::runtime::Kind = $crate::runtime::Kind {
             name: $name,
             world: $world,
+            versions: $versions,
             default: $default,
         };
 
-        impl $crate::worker::World for $pre<$crate::sandbox::Sandbox> {
-            type Instance = $instance;
-
-            fn new(
-                pre: wasmtime::component::InstancePre<$crate::sandbox::Sandbox>,
-            ) -> wasmtime::Result<Self> {
-                $pre::new(pre)
-            }
-
-            fn instantiate(
-                &self,
-                store: &mut wasmtime::Store<$crate::sandbox::Sandbox>,
-            ) -> wasmtime::Result<$instance> {
-                $pre::instantiate(self, store)
-            }
-        }
-
         $(#[$plugin_doc])*
         #[derive(Clone)]
-        pub struct $plugin($crate::worker::Loaded<$pre<$crate::sandbox::Sandbox>>);
+        pub struct $plugin($crate::worker::Loaded<$bindings>);
 
         impl $plugin {
             /// Loads the plugin and checks it implements the kind's world.
@@ -311,7 +352,7 @@ macro_rules! plugin_kind {
         }
 
         $(#[$worker_doc])*
-        pub struct $worker($crate::worker::Worker<$pre<$crate::sandbox::Sandbox>>);
+        pub struct $worker($crate::worker::Worker<$bindings>);
 
         impl $worker {
             /// The plugin this worker calls.

@@ -3,9 +3,10 @@
 
 mod support;
 
-use spillway_plugin::consumer::Consumer;
+use spillway_plugin::consumer::{Consumer, Message, Outcome};
 use spillway_plugin::mapper::Mapper;
-use spillway_plugin::transformer::Transformer;
+use spillway_plugin::transform::Transform;
+use spillway_plugin::transformer::{StreamRecord, Transformer};
 use spillway_plugin::{Code, PluginError, PluginSpec};
 use support::{guest, runtime};
 
@@ -35,11 +36,11 @@ fn a_plugin_of_another_kind_is_refused() {
     );
     assert!(message.contains("world 'mapper-plugin'"), "{message}");
     assert!(
-        message.contains("does not export spillway:plugin/mapper@0.1.0"),
+        message.contains("does not export spillway:plugin/mapper@0.2.0"),
         "{message}"
     );
     assert!(
-        message.contains("it exports spillway:plugin/consumer@0.1.0"),
+        message.contains("it exports spillway:plugin/consumer@0.2.0"),
         "{message}"
     );
     assert!(!error.can_retry());
@@ -56,7 +57,7 @@ fn a_plugin_built_for_another_contract_version_is_refused() {
         "{message}"
     );
     assert!(
-        message.contains("this host needs spillway:plugin/mapper@0.1.0"),
+        message.contains("this host speaks mapper@0.2.0 or 0.1.0"),
         "{message}"
     );
     assert!(message.contains("rebuild the plugin"), "{message}");
@@ -98,10 +99,79 @@ fn a_missing_file_is_named() {
 
 #[test]
 fn one_component_may_serve_several_kinds() {
-    // The fixture exports all three interfaces, so it passes all three checks.
+    // The fixture exports all four interfaces, so it passes all four checks.
     let runtime = runtime();
     let spec = support::misbehave(&[]);
     Mapper::load(&runtime, spec.clone()).expect("as a mapper");
+    Transform::load(&runtime, spec.clone()).expect("as a transform");
     Transformer::load(&runtime, spec.clone()).expect("as a transformer");
     Consumer::load(&runtime, spec).expect("as a consumer");
+}
+
+/// A component built from the 0.1.0 contract (wit/0.1.0/, before
+/// transforms) loads as a mapper, transformer and consumer, reads its
+/// settings and answers through the same host calls.
+#[test]
+fn plugins_built_against_contract_0_1_keep_working() {
+    let runtime = runtime();
+    let spec = PluginSpec {
+        settings: support::settings(&[("prefix", "old")]),
+        ..PluginSpec::new(Code::File(guest("spillway_fixture_contract_0_1.wasm")))
+    };
+    let mut mapper = Mapper::load(&runtime, spec.clone())
+        .expect("a 0.1.0 mapper loads")
+        .worker();
+    assert_eq!(
+        mapper
+            .stream_name(&support::table("inventory", "products"))
+            .expect("named"),
+        "old.inventory.products"
+    );
+
+    let mut transformer = Transformer::load(&runtime, spec.clone())
+        .expect("a 0.1.0 transformer loads")
+        .worker();
+    let events = transformer
+        .transform(&[StreamRecord {
+            stream_name: "s".into(),
+            shard_id: "shardId-000000000000".into(),
+            partition_key: "Kind".into(),
+            sequence_number: "1".into(),
+            arrival_ms: 1,
+            data: br#"{"a":1}"#.to_vec(),
+        }])
+        .expect("transformed");
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].source, "old.s");
+    assert_eq!(events[0].detail_type, "Kind");
+    assert_eq!(events[0].detail, r#"{"a":1}"#);
+
+    let mut consumer = Consumer::load(&runtime, spec.clone())
+        .expect("a 0.1.0 consumer loads")
+        .worker();
+    let message = |body: &str| Message {
+        id: "m".into(),
+        body: body.into(),
+        group_id: None,
+        receive_count: 1,
+        attributes: Vec::new(),
+    };
+    assert_eq!(consumer.handle(&message("ack")).expect("ack"), Outcome::Ack);
+    assert_eq!(
+        consumer.handle(&message("later")).expect("retry"),
+        Outcome::RetryAfter(7)
+    );
+    assert_eq!(
+        consumer.handle(&message("no")).expect("reject"),
+        Outcome::Reject("old: no".into())
+    );
+
+    // The transform world is new in 0.2.0: a 0.1.0 component is no transform.
+    let error = load_error(Transform::load(&runtime, spec));
+    assert!(
+        error
+            .to_string()
+            .contains("does not export spillway:plugin/transform@0.2.0"),
+        "{error}"
+    );
 }

@@ -14,10 +14,17 @@ fn the_default_mapper_names_streams_like_debezium() {
     let mut mapper = Mapper::load(&runtime(), PluginSpec::default_plugin())
         .expect("load")
         .worker();
-    let table = support::table("inventory", "customers");
+    let mut table = support::table("inventory", "customers");
     assert_eq!(
         mapper.stream_name(&table).expect("name"),
         "kinesis.inventory.customers"
+    );
+    // A destination a transform chose is the stream, as Debezium Server's
+    // default StreamNameMapper has it.
+    table.destination = "kinesis.inventory.all_customers".into();
+    assert_eq!(
+        mapper.stream_name(&table).expect("name"),
+        "kinesis.inventory.all_customers"
     );
 }
 

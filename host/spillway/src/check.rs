@@ -11,6 +11,7 @@ use std::path::Path;
 use anyhow::Result;
 use spillway_plugin::consumer::Consumer;
 use spillway_plugin::mapper::{Mapper, Table as MapperTable};
+use spillway_plugin::transform::{ChangeRecord, Operation, Transform};
 use spillway_plugin::transformer::{BusEvent, StreamRecord, Transformer};
 use spillway_plugin::{Code, PluginError, PluginSpec, Runtime};
 
@@ -205,6 +206,7 @@ impl Checker<'_> {
         };
         let (findings, tables) = tokio::task::block_in_place(|| capture::preflight(&settings));
         self.report.findings.extend(findings);
+        self.transforms(&settings);
         if stages::stdout_sink(config) {
             return;
         }
@@ -228,6 +230,11 @@ impl Checker<'_> {
                 database: settings.database.clone(),
                 schema: table.schema.clone(),
                 name: table.name.clone(),
+                destination: spillway_mapper::stream_name(
+                    &settings.prefix,
+                    &table.schema,
+                    &table.name,
+                ),
             });
             if let Some(stream) = self.found(&subject, name, String::clone) {
                 streams.insert(stream);
@@ -413,6 +420,25 @@ impl Checker<'_> {
         value
     }
 
+    /// Loads each transform of the chain and runs it on a sample change
+    /// event, with a finding each.
+    fn transforms(&mut self, settings: &CaptureSettings) {
+        for step in &settings.transforms {
+            let subject = format!("transform '{}'", step.name);
+            let tried = Transform::load(self.runtime, step.spec.clone())
+                .map_err(anyhow::Error::from)
+                .and_then(|transform| {
+                    let mut worker = transform.worker();
+                    let sample = [sample_change(&settings.prefix)];
+                    let made = tokio::task::block_in_place(|| worker.apply(&sample))?;
+                    Ok(made.into_iter().flatten().count())
+                });
+            self.found(&subject, tried, |made| {
+                format!("loads, and makes {made} record(s) of a sample insert")
+            });
+        }
+    }
+
     /// Loads the configured plugin of `kind`, with a finding either way.
     fn plugin<P>(
         &mut self,
@@ -447,18 +473,34 @@ fn missing_stream(stream: &str) -> String {
     )
 }
 
+/// A change event's payload as capture writes it (an insert of `{"id":1}`).
+fn sample_payload() -> serde_json::Value {
+    serde_json::json!({
+        "before": null,
+        "after": {"id": 1},
+        "source": {"version": capture::VERSION, "connector": "postgresql", "snapshot": "false"},
+        "op": "c",
+        "ts_ms": 0
+    })
+}
+
+/// A change record of table `public.sample`, for trying a transform.
+fn sample_change(prefix: &str) -> ChangeRecord {
+    ChangeRecord {
+        destination: format!("{prefix}.public.sample"),
+        key: Some(r#"{"id":1}"#.to_owned()),
+        value: Some(sample_payload().to_string()),
+        headers: Vec::new(),
+        operation: Operation::Create,
+        schema: "public".to_owned(),
+        table: "sample".to_owned(),
+        lsn: Some(0),
+    }
+}
+
 /// A Kinesis record as capture writes them, for trying the transformer.
 fn sample_record(stream: &str) -> StreamRecord {
-    let event = serde_json::json!({
-        "schema": null,
-        "payload": {
-            "before": null,
-            "after": {"id": 1},
-            "source": {"version": capture::VERSION, "connector": "postgresql", "snapshot": "false"},
-            "op": "c",
-            "ts_ms": 0
-        }
-    });
+    let event = serde_json::json!({"schema": null, "payload": sample_payload()});
     StreamRecord {
         stream_name: stream.to_owned(),
         shard_id: "shardId-000000000000".to_owned(),

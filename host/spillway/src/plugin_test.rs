@@ -2,7 +2,8 @@
 //! returned, so a plugin author can try a plugin without a database or AWS.
 //!
 //! Inputs are JSON, one object or an array, with the WIT records' field names:
-//! - mapper: `{"server", "database", "schema", "name"}`;
+//! - mapper: `{"server", "database", "schema", "name", "destination"?}`
+//!   (the destination defaults to Debezium's topic of the table);
 //! - transformer: `{"stream", "data", "shard-id"?, "partition-key"?,
 //!   "sequence-number"?, "arrival-ms"?}` where `data` is the change event (a JSON
 //!   value, or a string taken as is);
@@ -37,11 +38,15 @@ pub fn run(
         Kind::Mapper => {
             let mut worker = Mapper::load(runtime, spec)?.worker();
             for table in parse::<TableInput>(&text, input)? {
+                let destination = table.destination.unwrap_or_else(|| {
+                    spillway_mapper::stream_name(&table.server, &table.schema, &table.name)
+                });
                 let table = Table {
                     server: table.server,
                     database: table.database,
                     schema: table.schema,
                     name: table.name,
+                    destination,
                 };
                 let stream = worker.stream_name(&table)?;
                 writeln!(out, "{}.{} -> {stream}", table.schema, table.name)?;
@@ -102,6 +107,8 @@ struct TableInput {
     database: String,
     schema: String,
     name: String,
+    /// Debezium's topic of the table unless given.
+    destination: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -1,5 +1,6 @@
 //! The plugins a configuration names, with their settings and limits.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -32,7 +33,19 @@ impl Kind {
 /// The plugin of `kind` that `config` names: its code
 /// (`spillway.<kind>.plugin`), settings (`spillway.<kind>.config.*`) and limits.
 pub fn spec(config: &Config, kind: Kind) -> Result<PluginSpec, ConfigError> {
-    let key = |suffix: &str| format!("spillway.{}.{suffix}", kind.name());
+    let prefix = format!("spillway.{}", kind.name());
+    spec_under(config, &prefix, config.under(&format!("{prefix}.config.")))
+}
+
+/// A plugin named by `<prefix>.plugin` (the built-in one when unset or
+/// `default`), limited by `<prefix>.timeout.ms` and `<prefix>.memory.mb`,
+/// with `settings`.
+pub fn spec_under(
+    config: &Config,
+    prefix: &str,
+    settings: BTreeMap<String, String>,
+) -> Result<PluginSpec, ConfigError> {
+    let key = |suffix: &str| format!("{prefix}.{suffix}");
     let code = match config.get(&key("plugin")).map(str::trim) {
         None | Some("" | "default") => Code::Default,
         Some(path) => Code::File(PathBuf::from(path)),
@@ -42,7 +55,7 @@ pub fn spec(config: &Config, kind: Kind) -> Result<PluginSpec, ConfigError> {
     let memory_mb = config.get_u64_within(&key("memory.mb"), 1, MAX_MEMORY_MB)?;
     Ok(PluginSpec {
         code,
-        settings: config.under(&key("config.")),
+        settings,
         limits: Limits {
             timeout: timeout_ms.map_or(defaults.timeout, Duration::from_millis),
             memory_bytes: memory_mb.map_or(defaults.memory_bytes, |mb| mb << 20),

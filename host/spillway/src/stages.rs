@@ -19,6 +19,7 @@ use spillway_plugin::mapper::Mapper;
 use spillway_plugin::transformer::Transformer;
 use tokio::sync::watch;
 
+use crate::capture::transform::TransformingSink;
 use crate::capture::{self, CaptureSettings, KinesisSettings, KinesisSink, StdoutFormat};
 use crate::config::{Config, ConfigError};
 use crate::consume::{self, ConsumeSettings};
@@ -222,30 +223,34 @@ pub fn stdout_sink(config: &Config) -> bool {
     config.get("debezium.sink.type") == Some("stdout")
 }
 
-/// Capture to the configured sink until `shutdown` completes.
+/// Capture to the configured sink, through the configured transforms, until
+/// `shutdown` completes.
 pub async fn capture_stage(config: &Config, shutdown: impl Future<Output = ()>) -> Result<()> {
-    let settings = CaptureSettings::from_config(config)?;
+    let mut settings = CaptureSettings::from_config(config)?;
+    let steps = std::mem::take(&mut settings.transforms);
+    let runtime = Runtime::new(&plugins::runtime_options(config))?;
     if stdout_sink(config) {
         let format = match config.get("spillway.stdout.format") {
             Some("record") => StdoutFormat::Record,
             _ => StdoutFormat::Value,
         };
-        let mut sink = capture::StdoutSink::new(
+        let sink = capture::StdoutSink::new(
             std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock()),
             format,
         );
+        let mut sink = TransformingSink::new(sink, &runtime, steps)?;
         capture::run(settings, &mut sink, shutdown).await?;
     } else {
-        let runtime = Runtime::new(&plugins::runtime_options(config))?;
         let mapper = Mapper::load(&runtime, plugins::spec(config, Kind::Mapper)?)?;
         let client = aws_sdk_kinesis::Client::new(&aws::kinesis_sdk_config(config).await);
-        let mut sink = KinesisSink::new(
+        let sink = KinesisSink::new(
             client,
             mapper.worker(),
             KinesisSettings::from_config(config)?,
             &settings.prefix,
             &settings.database,
         );
+        let mut sink = TransformingSink::new(sink, &runtime, steps)?;
         capture::run(settings, &mut sink, shutdown).await?;
     }
     Ok(())

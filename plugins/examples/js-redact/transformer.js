@@ -10,7 +10,7 @@
 // - `mask`: what replaces a redacted value; default `[redacted]`. A null
 //   stays null, so consumers can still tell "no value" from "hidden value".
 
-import { config, log } from 'spillway:plugin/host@0.1.0';
+import { config, log } from 'spillway:plugin/host@0.2.0';
 
 const decoder = new TextDecoder();
 

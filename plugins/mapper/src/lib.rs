@@ -1,7 +1,10 @@
-//! Spillway's default stream-name mapper: Debezium's default naming,
+//! Spillway's default stream-name mapper: the event's destination, as
+//! Debezium Server's default `StreamNameMapper` returns it. Unless a
+//! transform re-routed the event, that is Debezium's default topic,
 //! `<topic.prefix>.<schema>.<table>` (`kinesis.inventory.products`),
-//! sanitized as Debezium sanitizes topic names. The host names topics (and
-//! the schemas of keys and values) with the same function.
+//! sanitized as Debezium sanitizes topic names: the host names topics (and
+//! the schemas of keys and values) with [`stream_name`], and a mapper asked
+//! without a destination uses it too.
 //!
 //! The logic is plain Rust ([`stream_name`]); the `component` module, compiled
 //! only for WebAssembly, exports it through the `mapper-plugin` world.
@@ -48,6 +51,9 @@ mod component {
 
     impl Guest for DefaultMapper {
         fn stream_name(table: Table) -> Result<String, String> {
+            if !table.destination.is_empty() {
+                return Ok(table.destination);
+            }
             Ok(super::stream_name(
                 &table.server,
                 &table.schema,

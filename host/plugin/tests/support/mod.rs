@@ -39,12 +39,14 @@ pub fn settings(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// A table of the reference's server and database.
+/// A table of the reference's server and database, its events bound for
+/// Debezium's default topic.
 pub fn table(schema: &str, name: &str) -> Table {
     Table {
         server: "kinesis".into(),
         database: "inventory_db".into(),
         schema: schema.into(),
         name: name.into(),
+        destination: format!("kinesis.{schema}.{name}"),
     }
 }

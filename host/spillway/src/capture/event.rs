@@ -128,15 +128,67 @@ pub struct Position {
     pub transaction: Option<Block>,
 }
 
-/// An event ready for a sink: Debezium's key and value, as JSON.
+/// What a record is about: the operation of a change event, or the kind of
+/// record that is none (the transform plugins' `operation`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    /// A change event of this operation.
+    Change(Op),
+    /// The tombstone after a delete.
+    Tombstone,
+    /// A logical decoding message.
+    Message,
+    /// A transaction's BEGIN or END.
+    Transaction,
+    /// A heartbeat.
+    Heartbeat,
+}
+
+/// An event ready for a sink: Debezium's key and value, as JSON, and where
+/// it goes.
 #[derive(Debug, Clone)]
 pub struct Record {
-    /// The table the event is about.
+    /// The table the event is about (for a record that is no table's, the
+    /// topic it was made for: see [`Table::is_topic`]).
     pub table: Arc<Table>,
     /// The key (null for a table without a primary key, and for truncates).
     pub key: Option<Vec<u8>>,
     /// The value (null for a tombstone).
     pub value: Option<Vec<u8>>,
+    /// What the record is about.
+    pub operation: Operation,
+    /// The record's LSN (none for a heartbeat).
+    pub lsn: Option<u64>,
+    /// Its destination when a transform re-routed it; `None`: the table's topic.
+    pub destination: Option<String>,
+    /// Headers transforms added: name and value as JSON text.
+    pub headers: Vec<(String, String)>,
+}
+
+impl Record {
+    /// A record for `table`'s topic, without headers.
+    pub fn new(
+        table: Arc<Table>,
+        key: Option<Vec<u8>>,
+        value: Option<Vec<u8>>,
+        operation: Operation,
+        lsn: Option<u64>,
+    ) -> Self {
+        Record {
+            table,
+            key,
+            value,
+            operation,
+            lsn,
+            destination: None,
+            headers: Vec::new(),
+        }
+    }
+
+    /// Where the record goes: Debezium's topic, as a transform left it.
+    pub fn destination(&self) -> &str {
+        self.destination.as_deref().unwrap_or(&self.table.topic)
+    }
 }
 
 /// Writes events for one connector: the fields every event's `source` shares.
@@ -202,20 +254,29 @@ impl Encoder {
             Some(cells) if op != Op::Truncate => self.key(table, cells)?,
             _ => None,
         };
-        Ok(Record {
-            table: table.clone(),
+        Ok(Record::new(
+            table.clone(),
             key,
-            value: Some(value),
-        })
+            Some(value),
+            Operation::Change(op),
+            Some(position.lsn),
+        ))
     }
 
-    /// The tombstone that follows a delete: the key, with a null value.
-    pub fn tombstone(&self, table: &Arc<Table>, cells: &[Cell<'_>]) -> Result<Record, String> {
-        Ok(Record {
-            table: table.clone(),
-            key: self.key(table, cells)?,
-            value: None,
-        })
+    /// The tombstone that follows a delete at `lsn`: the key, with a null value.
+    pub fn tombstone(
+        &self,
+        table: &Arc<Table>,
+        cells: &[Cell<'_>],
+        lsn: u64,
+    ) -> Result<Record, String> {
+        Ok(Record::new(
+            table.clone(),
+            self.key(table, cells)?,
+            None,
+            Operation::Tombstone,
+            Some(lsn),
+        ))
     }
 
     /// The key of a row, `None` for a table without a primary key.

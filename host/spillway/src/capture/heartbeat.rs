@@ -18,7 +18,7 @@ use std::io::Write as _;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use super::event::{self, Record, Schemas};
+use super::event::{self, Operation, Record, Schemas};
 use super::table::Table;
 use super::types::write_str;
 
@@ -74,11 +74,13 @@ impl Heartbeats {
         event::open(self.schemas.value, VALUE_SCHEMA, &mut value);
         let _ = write!(value, r#"{{"ts_ms":{now_ms}}}"#);
         event::close(self.schemas.value, &mut value);
-        Some(Record {
-            table: self.topic.clone(),
-            key: Some(self.key.clone()),
-            value: Some(value),
-        })
+        Some(Record::new(
+            self.topic.clone(),
+            Some(self.key.clone()),
+            Some(value),
+            Operation::Heartbeat,
+            None,
+        ))
     }
 }
 

@@ -32,7 +32,6 @@ use spillway_plugin::mapper::{MapperWorker, Table as MapperTable};
 
 use super::event::{self, Record, Schemas};
 use super::sink::Sink;
-use super::table::Table;
 use crate::backoff::Backoff;
 use crate::config::{Config, ConfigError};
 use crate::telemetry::health::Stall;
@@ -159,13 +158,17 @@ impl KinesisSink {
         }
     }
 
-    async fn stream_for(&mut self, table: &Table) -> Result<Arc<str>> {
-        if let Some(stream) = self.streams.get(&table.topic) {
+    /// The stream of `record`'s destination, asked of the mapper once per
+    /// destination; a record that is no table's (transaction metadata,
+    /// heartbeats, messages) goes to the stream named as its destination.
+    async fn stream_for(&mut self, record: &Record) -> Result<Arc<str>> {
+        let destination = record.destination();
+        if let Some(stream) = self.streams.get(destination) {
             return Ok(stream.clone());
         }
-        // Topics that are no table (transaction metadata) keep their name.
+        let table = &record.table;
         let name = if table.is_topic() {
-            table.topic.clone()
+            destination.to_owned()
         } else {
             let mapper = &mut self.mapper;
             let asked = MapperTable {
@@ -173,18 +176,19 @@ impl KinesisSink {
                 database: self.database.clone(),
                 schema: table.schema.clone(),
                 name: table.name.clone(),
+                destination: destination.to_owned(),
             };
             // A plugin's standard error goes through WASI's blocking streams,
             // which cannot run on an async runtime's thread (capture's
             // runtime would panic): the mapper runs on a thread of its own,
-            // once per table (names are cached).
+            // once per destination (names are cached).
             std::thread::scope(|scope| scope.spawn(|| mapper.stream_name(&asked)).join())
                 .map_err(|_| anyhow::anyhow!("the mapper plugin's call panicked"))??
         };
         self.ensure_stream(&name).await?;
-        tracing::info!(table = %format!("{}.{}", table.schema, table.name), stream = %name, "events go to stream");
+        tracing::info!(table = %format!("{}.{}", table.schema, table.name), destination, stream = %name, "events go to stream");
         let name: Arc<str> = name.into();
-        self.streams.insert(table.topic.clone(), name.clone());
+        self.streams.insert(destination.to_owned(), name.clone());
         Ok(name)
     }
 
@@ -262,7 +266,7 @@ impl KinesisSink {
                 tracing::warn!("{what}: described in the dead-letter stream");
                 let description = serde_json::json!({
                     "reason": "record larger than Kinesis accepts",
-                    "topic": record.table.topic,
+                    "topic": record.destination(),
                     "partition_key": partition_key,
                     "bytes": size,
                     "key": record.key.as_deref().map(String::from_utf8_lossy),
@@ -292,7 +296,7 @@ impl Sink for KinesisSink {
             };
             let stream = match (&self.settings.oversize, dead_letter) {
                 (Oversize::DeadLetter(stream), true) => Arc::from(stream.as_str()),
-                _ => self.stream_for(&record.table).await?,
+                _ => self.stream_for(record).await?,
             };
             match streams.iter_mut().find(|(s, _)| *s == stream) {
                 Some((_, entries)) => entries.push(entry),

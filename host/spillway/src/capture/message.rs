@@ -14,7 +14,7 @@ use std::sync::Arc;
 use regex::Regex;
 
 use super::catalog::HEARTBEAT_PREFIX;
-use super::event::{self, Encoder, Position, Record, Schemas};
+use super::event::{self, Encoder, Operation, Position, Record, Schemas};
 use super::table::{SOURCE_SCHEMA, TRANSACTION_SCHEMA, Table};
 use super::types::{BinaryHandling, write_binary, write_str};
 
@@ -94,10 +94,12 @@ impl Messages {
         write_binary(self.binary, content, &mut value);
         value.extend_from_slice(b"}}");
         event::close(self.schemas.value, &mut value);
-        Record {
-            table: self.topic.clone(),
-            key: Some(key),
-            value: Some(value),
-        }
+        Record::new(
+            self.topic.clone(),
+            Some(key),
+            Some(value),
+            Operation::Message,
+            Some(position.lsn),
+        )
     }
 }

@@ -14,8 +14,9 @@
 //! - [`snapshot`]: the initial snapshot, read through the slot's exported
 //!   snapshot so that it meets the stream without gap or overlap; [`state`]:
 //!   the record that it started and completed;
-//! - [`stream`]: streaming, batching and acknowledgement; [`sink`]: where
-//!   events go: [`kinesis`] or standard output.
+//! - [`stream`]: streaming, batching and acknowledgement; [`transform`]: the
+//!   transforms (Debezium's SMTs, as plugins) between capture and the sink;
+//!   [`sink`]: where events go: [`kinesis`] or standard output.
 //!
 //! Delivery: the slot's confirmed position is the offset. Capture tells
 //! PostgreSQL a commit's LSN only once the sink has stored every event up to
@@ -39,6 +40,7 @@ mod stream;
 mod table;
 mod temporal;
 mod transaction;
+pub mod transform;
 mod types;
 mod unknown;
 
@@ -51,7 +53,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use pg_walstream::{LogicalReplicationStream, ReplicationStreamConfig, RetryConfig};
 
-pub use event::{Record, VERSION};
+pub use event::{Operation, Record, VERSION};
 pub use failure::FailureHandling;
 pub use kinesis::{KinesisSettings, KinesisSink, Oversize};
 pub use preflight::check as preflight;

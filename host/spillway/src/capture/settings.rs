@@ -163,6 +163,8 @@ pub struct CaptureSettings {
     pub heartbeat_action_query: Option<String>,
     /// Whether the slot is dropped when capture stops cleanly (`slot.drop.on.stop`).
     pub drop_slot_on_stop: bool,
+    /// The transforms between capture and the sink (`debezium.transforms`).
+    pub transforms: Vec<super::transform::Step>,
 }
 
 impl CaptureSettings {
@@ -370,6 +372,7 @@ impl CaptureSettings {
                 .map(str::to_owned),
             drop_slot_on_stop: text("debezium.source.slot.drop.on.stop")
                 .eq_ignore_ascii_case("true"),
+            transforms: super::transform::steps(config)?,
         })
     }
 

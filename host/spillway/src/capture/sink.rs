@@ -21,7 +21,8 @@ pub trait Sink {
 pub enum StdoutFormat {
     /// The event's value (tombstones are left out).
     Value,
-    /// `{"destination": ..., "key": ..., "value": ...}`, tombstones included.
+    /// `{"destination": ..., "key": ..., "value": ...}`, tombstones included,
+    /// and `"headers": [[name, value], ...]` when transforms added headers.
     Record,
 }
 
@@ -53,11 +54,15 @@ impl<W: Write> Sink for StdoutSink<W> {
                 (StdoutFormat::Value, None) => continue,
                 (StdoutFormat::Record, value) => {
                     self.out.write_all(b"{\"destination\":")?;
-                    serde_json::to_writer(&mut self.out, &record.table.topic)?;
+                    serde_json::to_writer(&mut self.out, record.destination())?;
                     self.out.write_all(b",\"key\":")?;
                     self.out.write_all(record.key.as_deref().unwrap_or(null))?;
                     self.out.write_all(b",\"value\":")?;
                     self.out.write_all(value.as_deref().unwrap_or(null))?;
+                    if !record.headers.is_empty() {
+                        self.out.write_all(b",\"headers\":")?;
+                        serde_json::to_writer(&mut self.out, &record.headers)?;
+                    }
                     self.out.write_all(b"}")?;
                 }
             }

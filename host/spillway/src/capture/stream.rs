@@ -525,7 +525,7 @@ impl<S: Sink> Streamer<'_, S> {
         // A keyless table's delete is followed by a tombstone too (its key
         // null), as Debezium writes it.
         if written && self.settings.tombstones {
-            let tombstone = self.encoder.tombstone(table, before);
+            let tombstone = self.encoder.tombstone(table, before, position.lsn);
             if let Some(tombstone) =
                 self.settings
                     .failure_handling

@@ -10,7 +10,7 @@
 use std::io::Write as _;
 use std::sync::Arc;
 
-use super::event::{self, Record, Schemas};
+use super::event::{self, Operation, Record, Schemas};
 use super::table::Table;
 use super::types::write_str;
 
@@ -153,10 +153,12 @@ impl Tracker {
         }
         let _ = write!(value, r#","ts_ms":{ts_ms}}}"#);
         event::close(self.schemas.value, &mut value);
-        Record {
-            table: self.topic.clone(),
-            key: Some(key),
-            value: Some(value),
-        }
+        Record::new(
+            self.topic.clone(),
+            Some(key),
+            Some(value),
+            Operation::Transaction,
+            Some(lsn),
+        )
     }
 }

@@ -389,6 +389,21 @@ pub static KEYS: &[Key] = &[
          or is the payload alone (`{\"before\":...,\"after\":...,\"op\":...}`).",
     ),
     key(
+        "debezium.transforms",
+        None,
+        TEXT,
+        "The transforms (Debezium's single message transforms) every event goes through \
+         between capture and the sink, comma-separated names, applied in order; each is \
+         configured by debezium.transforms.<name>.* (docs/TRANSFORMS.md).",
+    ),
+    key(
+        "debezium.predicates",
+        None,
+        TEXT,
+        "The predicates transforms may name (debezium.transforms.<name>.predicate), \
+         comma-separated; each is configured by debezium.predicates.<name>.*.",
+    ),
+    key(
         "debezium.sink.type",
         Some("kinesis"),
         Value::Sink(&["kinesis", "stdout"]),

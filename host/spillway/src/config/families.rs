@@ -65,9 +65,6 @@ const FORMATS: &str = "a setting of a format Spillway does not write (it writes 
 const METRICS: &str = "Spillway's metrics are served at /metrics (spillway.http.address)";
 const NOT_YET: &str = "not supported yet: the events would differ from Debezium's, so the key \
                        is refused rather than ignored; remove it to get Debezium's default";
-const TRANSFORMS: &str = "transforms (SMTs) and their predicates are not supported yet: events \
-                          would reach the sink untransformed; remove them, or do the \
-                          transformation in a transformer or consumer plugin";
 const JAVA: &str = "a Java class Spillway cannot run";
 
 const fn no_effect(keys: &'static str, why: &'static str) -> Family {
@@ -197,8 +194,6 @@ pub static FAMILIES: &[Family] = &[
         "debezium.source.column.blacklist",
         "debezium.source.column.exclude.list",
     ),
-    refused("debezium.transforms*", TRANSFORMS),
-    refused("debezium.predicates*", TRANSFORMS),
     refused("debezium.source.converters*", JAVA),
     refused("debezium.source.post.processors*", JAVA),
     refused("debezium.source.signal.*", NOT_YET),

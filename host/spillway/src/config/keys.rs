@@ -496,6 +496,25 @@ pub static PREFIXES: &[Prefix] = &[
         doc: "The consumer plugin's own settings.",
     },
     Prefix {
+        prefix: "debezium.transforms.",
+        doc: "Each transform's settings, as Debezium Server's: `debezium.transforms.<name>.type` \
+              (a built-in transform's class), `.predicate` and `.negate`, and the transform's own \
+              options (`debezium.transforms.unwrap.add.fields=op`), which its plugin reads with \
+              `config(\"<option>\")` (`type` included). docs/TRANSFORMS.md lists what is built in.",
+    },
+    Prefix {
+        prefix: "debezium.predicates.",
+        doc: "Each predicate's settings: `debezium.predicates.<name>.type` (Kafka's \
+              `TopicNameMatches`, `RecordIsTombstone`, `HasHeaderKey`) and its options \
+              (`pattern`, `name`).",
+    },
+    Prefix {
+        prefix: "spillway.transforms.",
+        doc: "A transform of your own: `spillway.transforms.<name>.plugin=FILE.wasm` (a component \
+              of the `transform-plugin` world) runs transform `<name>` of `debezium.transforms`, \
+              with `.timeout.ms` and `.memory.mb` limits as the other plugins.",
+    },
+    Prefix {
         prefix: "quarkus.log.category.",
         doc: "Debezium Server's per-category log levels: `quarkus.log.category.\"<category>\".level`. \
               A category of Debezium's (`io.debezium` and below) sets the level of Spillway's own \

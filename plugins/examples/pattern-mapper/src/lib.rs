@@ -3,8 +3,9 @@
 //! without writing Java.
 //!
 //! Settings (`spillway.mapper.config.<key>`):
-//! - `pattern`: the stream name, with `{server}`, `{database}`, `{schema}` and
-//!   `{table}` replaced; default `{server}.{schema}.{table}` (Debezium's).
+//! - `pattern`: the stream name, with `{server}`, `{database}`, `{schema}`,
+//!   `{table}` and `{destination}` (the event's topic, as a transform may
+//!   have re-routed it) replaced; default `{destination}` (Debezium's).
 //! - `skip-schemas`: comma-separated schemas this mapper refuses, with an error.
 
 #![cfg(target_arch = "wasm32")]
@@ -23,12 +24,13 @@ impl Guest for PatternMapper {
         if skipped.split(',').any(|s| s.trim() == table.schema) {
             return Err(format!("schema '{}' is not to be captured", table.schema));
         }
-        let pattern = host::config("pattern").unwrap_or_else(|| "{server}.{schema}.{table}".into());
+        let pattern = host::config("pattern").unwrap_or_else(|| "{destination}".into());
         let name = pattern
             .replace("{server}", &table.server)
             .replace("{database}", &table.database)
             .replace("{schema}", &table.schema)
-            .replace("{table}", &table.name);
+            .replace("{table}", &table.name)
+            .replace("{destination}", &table.destination);
         host::log(
             Level::Info,
             &format!("{}.{} -> {name}", table.schema, table.name),

@@ -1,0 +1,12 @@
+INSERT INTO transforms_route.shard_1 VALUES (2, 'c');
+INSERT INTO transforms_route.shard_2 VALUES (2, 'd');
+UPDATE transforms_route.shard_2 SET name = 'e' WHERE id = 1;
+DELETE FROM transforms_route.shard_1 WHERE id = 1;
+INSERT INTO transforms_route.region_us VALUES ('y', 2);
+DELETE FROM transforms_route.region_eu WHERE code = 'x';
+INSERT INTO transforms_route.plain VALUES (2, 'q');
+DELETE FROM transforms_route.plain WHERE id = 1;
+INSERT INTO transforms_route.orders VALUES (2, 200);
+DELETE FROM transforms_route.orders WHERE id = 1;
+INSERT INTO transforms_route.keyless VALUES ('l');
+TRUNCATE transforms_route.shard_2;

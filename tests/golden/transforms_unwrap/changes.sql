@@ -1,0 +1,17 @@
+INSERT INTO transforms_unwrap.t_default VALUES (2, 'two', NULL);
+UPDATE transforms_unwrap.t_default SET name = 'uno', price = 9.99 WHERE id = 1;
+DELETE FROM transforms_unwrap.t_default WHERE id = 2;
+INSERT INTO transforms_unwrap.t_rewrite VALUES (2, 'two', NULL);
+UPDATE transforms_unwrap.t_rewrite SET name = 'uno' WHERE id = 1;
+DELETE FROM transforms_unwrap.t_rewrite WHERE id = 2;
+BEGIN; INSERT INTO transforms_unwrap.t_rwt VALUES (2, 'two', NULL, NULL); UPDATE transforms_unwrap.t_rwt SET qty = 3 WHERE id = 1; COMMIT;
+DELETE FROM transforms_unwrap.t_rwt WHERE id = 1;
+INSERT INTO transforms_unwrap.t_drop VALUES (2, 'two');
+DELETE FROM transforms_unwrap.t_drop WHERE id = 1;
+INSERT INTO transforms_unwrap.t_d2t VALUES (2, NULL, 'two');
+INSERT INTO transforms_unwrap.t_d2t VALUES (3, '', 'three');
+DELETE FROM transforms_unwrap.t_d2t WHERE id = 1;
+DELETE FROM transforms_unwrap.t_d2t WHERE id = 2;
+INSERT INTO transforms_unwrap.t_nokey VALUES ('two', 2);
+SELECT pg_logical_emit_message(true, 'unwrap', 'passes unchanged');
+TRUNCATE transforms_unwrap.t_default;
