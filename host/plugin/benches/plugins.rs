@@ -71,6 +71,7 @@ fn table() -> Table {
         database: "inventory_db".into(),
         schema: "inventory".into(),
         name: "products".into(),
+        destination: "kinesis.inventory.products".into(),
     }
 }
 

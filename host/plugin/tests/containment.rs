@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use spillway_plugin::PluginError;
 use spillway_plugin::consumer::{Consumer, ConsumerWorker, Message, Outcome};
 use spillway_plugin::mapper::Mapper;
+use spillway_plugin::transform::{ChangeRecord, Operation, Transform};
 use spillway_plugin::transformer::{StreamRecord, Transformer};
 use support::{misbehave, runtime};
 
@@ -195,9 +196,24 @@ fn record(mode: &str) -> StreamRecord {
     }
 }
 
-/// The whole class: every kind of plugin (mapper, transformer, consumer)
-/// with every misbehaviour (trap, hang, memory hog, output the host refuses,
-/// 10 MiB of standard error before a trap) is contained as that kind of
+/// A change record of table `table` (the misbehaving fixture's transform
+/// takes its mode from the first record's table).
+fn change(table: &str) -> ChangeRecord {
+    ChangeRecord {
+        destination: format!("p.s.{table}"),
+        key: None,
+        value: Some("{}".into()),
+        headers: Vec::new(),
+        operation: Operation::Create,
+        schema: "s".into(),
+        table: table.into(),
+        lsn: Some(1),
+    }
+}
+
+/// The whole class: every kind of plugin (mapper, transform, transformer,
+/// consumer) with every misbehaviour (trap, hang, memory hog, output the
+/// host refuses, 1 MiB of standard error before a trap) is contained as that kind of
 /// failure, the flood reported by its last few KiB only, and the same worker
 /// serves the next call.
 #[test]
@@ -207,6 +223,9 @@ fn every_plugin_kind_contains_every_misbehaviour() {
         .expect("load")
         .worker();
     let mut transformer = Transformer::load(&runtime, misbehave(&[]))
+        .expect("load")
+        .worker();
+    let mut transform = Transform::load(&runtime, misbehave(&[]))
         .expect("load")
         .worker();
     let mut consumer = Consumer::load(&runtime, misbehave(&[]))
@@ -223,6 +242,10 @@ fn every_plugin_kind_contains_every_misbehaviour() {
             (
                 "transformer",
                 transformer.transform(&[record(mode)]).map(drop),
+            ),
+            (
+                "transform",
+                transform.apply(&[change(mode), change("ok")]).map(drop),
             ),
             ("consumer", consumer.handle(&message(mode)).map(drop)),
         ];

@@ -486,13 +486,21 @@ fn headers_compared(record: &mut Value) {
         if name.starts_with("__debezium.context.") {
             continue;
         }
-        let mut value = header[1]
-            .as_str()
-            .map_or(Value::Null, |v| serde_json::from_str(v).unwrap_or(Value::from(v)));
+        let mut value = header[1].as_str().map_or(Value::Null, |v| {
+            serde_json::from_str(v).unwrap_or(Value::from(v))
+        });
         if volatile(name) {
             let enveloped = value.get("payload").is_some();
-            let payload = if enveloped { &mut value["payload"] } else { &mut value };
-            *payload = Value::from(if payload.is_number() { "<number>" } else { "<other>" });
+            let payload = if enveloped {
+                &mut value["payload"]
+            } else {
+                &mut value
+            };
+            *payload = Value::from(if payload.is_number() {
+                "<number>"
+            } else {
+                "<other>"
+            });
         }
         kept.push(serde_json::json!([name, value]));
     }

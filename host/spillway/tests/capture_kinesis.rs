@@ -260,7 +260,7 @@ async fn capture_failing_with_fixture_mapper(name: &str, mode: &str) -> (Client,
         &prefix,
         &format!(
             "spillway.mapper.plugin={fixture}\nspillway.mapper.config.mode={mode}\n\
-             spillway.mapper.timeout.ms=500\nspillway.mapper.memory.mb=32"
+             spillway.mapper.timeout.ms=1500\nspillway.mapper.memory.mb=32"
         ),
     );
     let mut capture = Spillway::start("capture", &config, dir.path(), None);

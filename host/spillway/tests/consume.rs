@@ -482,7 +482,7 @@ async fn every_misbehaving_consumer_is_contained_and_the_rest_flows() {
     let mut consume = consume(
         &url,
         &fixture(),
-        "spillway.consumer.timeout.ms=500\nspillway.consumer.memory.mb=32\n\
+        "spillway.consumer.timeout.ms=1500\nspillway.consumer.memory.mb=32\n\
          spillway.consumer.workers=5",
     );
     consume.wait_for("deleted successfully.", modes.len());

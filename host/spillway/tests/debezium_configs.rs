@@ -270,10 +270,7 @@ fn check_lists_every_problem_of_a_file_at_once_each_with_its_fix() {
             corpus("unsupported-choices.properties").to_str().unwrap(),
         ],
         &[
-            (
-                "DEBEZIUM_TRANSFORMS_OUTBOX_TYPE",
-                "io.debezium.transforms.outbox.EventRouter",
-            ),
+            ("DEBEZIUM_SOURCE_SIGNAL_ENABLED_CHANNELS", "source"),
             ("DEBEZIUM_SOURCE_TABLE_INCLUDE_LIS", "public.outbox"),
         ],
     );
@@ -283,13 +280,13 @@ fn check_lists_every_problem_of_a_file_at_once_each_with_its_fix() {
         "'debezium.sink.type' = 'kafka' (line 4): Spillway's sinks are kinesis and stdout",
         "'debezium.sink.kinesis.regoin' (line 7): did you mean 'debezium.sink.kinesis.region'?",
         "'debezium.format.value' = 'avro' (line 8): Spillway writes JSON events only",
-        "'debezium.transforms' (line 9): transforms (SMTs)",
-        "'debezium.transforms.unwrap.type' (line 10): transforms (SMTs)",
+        "'debezium.source.column.truncate.to.10.chars' (line 9): not supported yet",
+        "'debezium.source.column.mask.with.5.chars' (line 10): not supported yet",
         "'debezium.source.database.hostname' (line 12): '${UNSET_PG_HOST}' names neither",
         "'debezium.source.database.sslpasword' (line 13): did you mean \
          'debezium.source.database.sslpassword'?",
-        "'debezium.transforms.outbox.type' (environment variable DEBEZIUM_TRANSFORMS_OUTBOX_TYPE): \
-         transforms (SMTs)",
+        "'debezium.source.signal.enabled.channels' (environment variable \
+         DEBEZIUM_SOURCE_SIGNAL_ENABLED_CHANNELS): not supported yet",
         "'debezium.source.table.include.lis' (environment variable \
          DEBEZIUM_SOURCE_TABLE_INCLUDE_LIS): did you mean 'debezium.source.table.include.list'?",
     ] {

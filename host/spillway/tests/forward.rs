@@ -477,7 +477,7 @@ async fn every_misbehaving_transformer_is_contained_and_the_rest_flows() {
     let fixture = std::path::Path::new(spillway_plugin::builtin::BUILD_DIR)
         .join("spillway_fixture_misbehave.wasm");
     let settings = format!(
-        "spillway.transformer.plugin={}\nspillway.transformer.timeout.ms=500\n\
+        "spillway.transformer.plugin={}\nspillway.transformer.timeout.ms=1500\n\
          spillway.transformer.memory.mb=32\nspillway.forward.on.failure.queue={failures_url}\n\
          spillway.forward.retry.attempts=2\nspillway.forward.bisect.on.error=true\n\
          spillway.http.address=127.0.0.1:0",
@@ -530,7 +530,8 @@ async fn an_eventbridge_outage_gives_up_on_no_record_even_with_bisection_and_few
     let (streams, queue_url) = topology(&aws, "outage", &["products"]).await;
     put_products(&aws, &streams[0], 0..10).await;
     let (proxy, faults) = support::fault_proxy::start(0).await;
-    faults.outage(Duration::from_secs(4));
+    // More failed calls than attempts, whenever forward starts publishing.
+    faults.outage_of_calls(6);
     let dir = tempfile::tempdir().expect("tempdir");
     let settings = format!(
         "spillway.aws.endpoint=http://{proxy}\nspillway.forward.bisect.on.error=true\n\

@@ -3,8 +3,8 @@
 //! (`debezium.transforms.<name>.type`), configured by that transform's
 //! other settings, with Debezium's names and defaults:
 //!
-//! - [`unwrap`]: `io.debezium.transforms.ExtractNewRecordState`;
-//! - [`router`]: `io.debezium.transforms.ByLogicalTableRouter` and Kafka's
+//! - [`unwrap`]: the transform `io.debezium.transforms.ExtractNewRecordState`;
+//! - [`router`]: the transforms `io.debezium.transforms.ByLogicalTableRouter` and Kafka's
 //!   `org.apache.kafka.connect.transforms.RegexRouter`.
 //!
 //! [`json`] reads Debezium's JSON without re-encoding what a transform

@@ -484,7 +484,7 @@ mod tests {
                 ("debezium.source.database.hostnme", "db"),
                 ("debezium.source.database.port", "${PG_PORT}"),
                 ("debezium.source.snapshot.mode", "sometimes"),
-                ("debezium.transforms", "unwrap"),
+                ("debezium.source.signal.data.collection", "s.signals"),
                 ("debezium.format.value", "avro"),
             ]),
             [],
@@ -498,7 +498,7 @@ mod tests {
         );
         assert!(text.contains("'${PG_PORT}' names neither"), "{text}");
         assert!(text.contains("expected one of: initial"), "{text}");
-        assert!(text.contains("transforms (SMTs)"), "{text}");
+        assert!(text.contains("not supported yet"), "{text}");
         assert!(text.contains("'avro' is not supported"), "{text}");
     }
 
@@ -616,7 +616,10 @@ mod tests {
         let err = Config::build(
             file(&[]),
             [
-                ("DEBEZIUM_TRANSFORMS".to_owned(), "outbox".to_owned()),
+                (
+                    "DEBEZIUM_SOURCE_SIGNAL_DATA_COLLECTION".to_owned(),
+                    "s.signals".to_owned(),
+                ),
                 (
                     "DEBEZIUM_SOURCE_DATABASE_HOSTNAM".to_owned(),
                     "db".to_owned(),
@@ -626,7 +629,10 @@ mod tests {
         .unwrap_err();
         let text = err.to_string();
         assert!(
-            text.contains("'debezium.transforms' (environment variable DEBEZIUM_TRANSFORMS)"),
+            text.contains(
+                "'debezium.source.signal.data.collection' (environment variable \
+                 DEBEZIUM_SOURCE_SIGNAL_DATA_COLLECTION)"
+            ),
             "{text}"
         );
         assert!(

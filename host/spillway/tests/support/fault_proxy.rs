@@ -26,6 +26,8 @@ pub struct Faults {
     pub reads: Mutex<Vec<Instant>>,
     calls: AtomicUsize,
     outage_until: Mutex<Option<Instant>>,
+    /// Calls an outage of a number of calls still answers 503.
+    outage_calls: AtomicUsize,
 }
 
 impl Faults {
@@ -38,11 +40,25 @@ impl Faults {
             .unwrap_or_else(PoisonError::into_inner) = Some(Instant::now() + length);
     }
 
+    /// Answers the next `calls` PutEvents, PutRecords and ReceiveMessage
+    /// calls 503, however long they take to come: an outage that a slow
+    /// start on a busy machine cannot miss.
+    pub fn outage_of_calls(&self, calls: usize) {
+        self.outage_calls.store(calls, Ordering::SeqCst);
+    }
+
+    /// Whether a call now meets an outage (one of an outage of calls is used up).
     fn in_outage(&self) -> bool {
-        self.outage_until
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .is_some_and(|until| Instant::now() < until)
+        let by_calls = self
+            .outage_calls
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        by_calls
+            || self
+                .outage_until
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .is_some_and(|until| Instant::now() < until)
     }
 }
 

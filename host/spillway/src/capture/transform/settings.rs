@@ -136,3 +136,128 @@ fn check_builtin(name: &str, settings: &BTreeMap<String, String>) -> Result<(), 
             reason,
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(entries: &[(&str, &str)]) -> Config {
+        let file = entries
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string(), 1))
+            .collect();
+        Config::build(file, []).expect("valid configuration")
+    }
+
+    fn error(entries: &[(&str, &str)]) -> String {
+        steps(&config(entries)).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_chain_is_read_in_order_with_its_options_and_predicates() {
+        let chain = steps(&config(&[
+            ("debezium.transforms", "route, unwrap"),
+            (
+                "debezium.transforms.unwrap.type",
+                "io.debezium.transforms.ExtractNewRecordState",
+            ),
+            ("debezium.transforms.unwrap.add.fields", "op"),
+            ("debezium.transforms.unwrap.predicate", "orders"),
+            ("debezium.transforms.unwrap.negate", "true"),
+            (
+                "debezium.transforms.route.type",
+                "org.apache.kafka.connect.transforms.RegexRouter",
+            ),
+            ("debezium.transforms.route.regex", "(.*)"),
+            ("debezium.transforms.route.replacement", "x.$1"),
+            ("debezium.predicates", "orders"),
+            (
+                "debezium.predicates.orders.type",
+                "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
+            ),
+            ("debezium.predicates.orders.pattern", ".*orders"),
+            ("spillway.transforms.unwrap.timeout.ms", "250"),
+        ]))
+        .expect("a valid chain");
+        let names: Vec<&str> = chain.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["route", "unwrap"]);
+        let unwrap = &chain[1];
+        assert_eq!(unwrap.spec.settings["add.fields"], "op");
+        assert!(!unwrap.spec.settings.contains_key("predicate"));
+        assert_eq!(unwrap.spec.limits.timeout.as_millis(), 250);
+        assert!(matches!(
+            unwrap.predicate,
+            Some((Predicate::TopicNameMatches(_), true))
+        ));
+        assert!(chain[0].predicate.is_none());
+    }
+
+    #[test]
+    fn every_mistake_in_a_chain_is_named_with_its_fix() {
+        let unwrap = "io.debezium.transforms.ExtractNewRecordState";
+        for (entries, expected) in [
+            (
+                vec![("debezium.transforms", "t")],
+                "debezium.transforms.t.type",
+            ),
+            (
+                vec![
+                    ("debezium.transforms", "t"),
+                    ("debezium.transforms.t.type", "com.example.Mine"),
+                ],
+                "not a built-in transform",
+            ),
+            (
+                vec![
+                    ("debezium.transforms", "t"),
+                    (
+                        "debezium.transforms.t.type",
+                        "io.debezium.transforms.Filter",
+                    ),
+                    ("debezium.transforms.t.language", "jsr223.groovy"),
+                ],
+                "plugins/examples/js-filter",
+            ),
+            (
+                vec![
+                    ("debezium.transforms", "t"),
+                    ("debezium.transforms.t.type", unwrap),
+                    (
+                        "debezium.transforms.t.delete.tombstone.handling.mode",
+                        "keep",
+                    ),
+                ],
+                "delete.tombstone.handling.mode=keep: expected one of drop, tombstone",
+            ),
+            (
+                vec![
+                    ("debezium.transforms", "t"),
+                    ("debezium.transforms.t.type", unwrap),
+                    ("debezium.transforms.t.predicate", "p"),
+                ],
+                "a transform names predicate 'p', which is not in this list",
+            ),
+            (
+                vec![
+                    ("debezium.transforms", "t"),
+                    ("debezium.transforms.t.type", unwrap),
+                    ("debezium.transforms.t.predicate", "p"),
+                    ("debezium.predicates", "p"),
+                    ("debezium.predicates.p.type", "com.example.Predicate"),
+                ],
+                "not a predicate Spillway has",
+            ),
+            (
+                vec![
+                    ("debezium.transforms", "t"),
+                    ("debezium.transforms.t.type", unwrap),
+                    ("spillway.transforms.other.plugin", "x.wasm"),
+                ],
+                "'other' is not in debezium.transforms",
+            ),
+        ] {
+            let found = error(&entries);
+            assert!(found.contains(expected), "{entries:?}: {found}");
+        }
+    }
+}
