@@ -124,6 +124,8 @@ ensure_plugin_tools() {
     ensure_command npm nodejs npm
     local example
     for example in "$ROOT"/plugins/examples/js-*; do
+        # Examples without packages of their own build with js-redact's.
+        [ -f "$example/package.json" ] || continue
         if [ ! -f "$example/node_modules/.package-lock.json" ] \
             || ! cmp -s "$example/package-lock.json" "$example/node_modules/.installed-lock.json"; then
             say "installing $(basename "$example")'s npm packages (package-lock.json)"

@@ -84,8 +84,13 @@ pub enum PluginCommand {
         #[arg(long)]
         input: PathBuf,
         /// A configuration file to take the plugin's settings and limits from
-        /// (`spillway.<kind>.config.*`, `spillway.<kind>.timeout.ms`, ...).
+        /// (`spillway.<kind>.config.*`, `spillway.<kind>.timeout.ms`, ...; for a
+        /// transform, `debezium.transforms.<name>.*` and `spillway.transforms.<name>.*`).
         #[arg(long)]
         config: Option<PathBuf>,
+        /// For a transform: which of the configuration's `debezium.transforms`
+        /// (default: the first).
+        #[arg(long)]
+        transform: Option<String>,
     },
 }

@@ -67,6 +67,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             plugin,
             input,
             config,
+            transform,
         }) => {
             let config = match config {
                 Some(path) => load(&path)?,
@@ -75,7 +76,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     Config::default()
                 }
             };
-            let mut spec = plugins::spec(&config, kind)?;
+            let mut spec = plugins::spec_of(&config, kind, transform.as_deref())?;
             spec.code = match plugin.as_str() {
                 "default" => Code::Default,
                 path => Code::File(path.into()),

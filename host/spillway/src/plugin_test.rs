@@ -8,7 +8,12 @@
 //!   "sequence-number"?, "arrival-ms"?}` where `data` is the change event (a JSON
 //!   value, or a string taken as is);
 //! - consumer: `{"body", "id"?, "group-id"?, "receive-count"?, "attributes"?}`
-//!   where `body` is a JSON value or a string.
+//!   where `body` is a JSON value or a string;
+//! - transform: `{"destination", "key"?, "value"?, "operation", "schema"?,
+//!   "table"?, "lsn"?, "headers"?}` where `key` and `value` are JSON values
+//!   (or strings taken as is) and `operation` one of the WIT enum's cases
+//!   (`create`, `tombstone`, ...); it prints, for each record, the records
+//!   it became.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -19,6 +24,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use spillway_plugin::consumer::{Consumer, Message, Outcome};
 use spillway_plugin::mapper::{Mapper, Table};
+use spillway_plugin::transform::{ChangeRecord, Operation, Transform};
 use spillway_plugin::transformer::{BusEvent, StreamRecord, Transformer};
 use spillway_plugin::{PluginSpec, Runtime};
 
@@ -62,6 +68,19 @@ pub fn run(
             let events = worker.transform(&batch)?;
             let entries: Vec<serde_json::Value> = events.iter().map(put_events_entry).collect();
             writeln!(out, "{}", serde_json::to_string_pretty(&entries)?)?;
+        }
+        Kind::Transform => {
+            let mut worker = Transform::load(runtime, spec)?.worker();
+            let batch = parse::<ChangeInput>(&text, input)?
+                .into_iter()
+                .map(ChangeInput::into_record)
+                .collect::<Result<Vec<_>>>()?;
+            let made = worker.apply(&batch)?;
+            let shown: Vec<Vec<serde_json::Value>> = made
+                .iter()
+                .map(|records| records.iter().map(change_json).collect())
+                .collect();
+            writeln!(out, "{}", serde_json::to_string_pretty(&shown)?)?;
         }
         Kind::Consumer => {
             let mut worker = Consumer::load(runtime, spec)?.worker();
@@ -137,6 +156,80 @@ impl RecordInput {
             data: text_of(self.data).into_bytes(),
         }
     }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct ChangeInput {
+    destination: String,
+    key: Option<serde_json::Value>,
+    value: Option<serde_json::Value>,
+    operation: String,
+    schema: Option<String>,
+    table: Option<String>,
+    lsn: Option<u64>,
+    #[serde(default)]
+    headers: Vec<(String, String)>,
+}
+
+/// The WIT enum's cases, by name.
+const OPERATIONS: [(&str, Operation); 9] = [
+    ("read", Operation::Read),
+    ("create", Operation::Create),
+    ("update", Operation::Update),
+    ("delete", Operation::Delete),
+    ("truncate", Operation::Truncate),
+    ("tombstone", Operation::Tombstone),
+    ("message", Operation::Message),
+    ("transaction", Operation::Transaction),
+    ("heartbeat", Operation::Heartbeat),
+];
+
+impl ChangeInput {
+    fn into_record(self) -> Result<ChangeRecord> {
+        let operation = OPERATIONS
+            .iter()
+            .find(|(name, _)| *name == self.operation)
+            .map(|(_, op)| *op)
+            .with_context(|| {
+                let names: Vec<&str> = OPERATIONS.iter().map(|(n, _)| *n).collect();
+                format!(
+                    "operation '{}' is none of {}",
+                    self.operation,
+                    names.join(", ")
+                )
+            })?;
+        Ok(ChangeRecord {
+            destination: self.destination,
+            key: self.key.filter(|k| !k.is_null()).map(text_of),
+            value: self.value.filter(|v| !v.is_null()).map(text_of),
+            headers: self.headers,
+            operation,
+            schema: self.schema.unwrap_or_default(),
+            table: self.table.unwrap_or_default(),
+            lsn: self.lsn,
+        })
+    }
+}
+
+/// A record a transform made, with its key and value as JSON where they are.
+fn change_json(record: &ChangeRecord) -> serde_json::Value {
+    let json = |text: &Option<String>| {
+        text.as_deref().map_or(serde_json::Value::Null, |t| {
+            serde_json::from_str(t).unwrap_or_else(|_| serde_json::Value::from(t))
+        })
+    };
+    let operation = OPERATIONS
+        .iter()
+        .find(|(_, op)| *op == record.operation)
+        .map_or("", |(name, _)| *name);
+    serde_json::json!({
+        "destination": record.destination,
+        "key": json(&record.key),
+        "value": json(&record.value),
+        "headers": record.headers,
+        "operation": operation,
+    })
 }
 
 #[derive(Deserialize)]

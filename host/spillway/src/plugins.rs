@@ -8,11 +8,14 @@ use spillway_plugin::{Code, Limits, PluginSpec, RuntimeOptions};
 
 use crate::config::{Config, ConfigError};
 
-/// The three kinds of plugin, one per stage.
+/// The kinds of plugin: one per stage, and capture's transforms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Kind {
     /// Names the Kinesis stream of a table (capture).
     Mapper,
+    /// Reshapes, re-routes or drops events before the sink (capture's
+    /// `debezium.transforms`).
+    Transform,
     /// Turns Kinesis records into EventBridge events (forward).
     Transformer,
     /// Handles queue messages (consume).
@@ -24,6 +27,7 @@ impl Kind {
     pub fn name(self) -> &'static str {
         match self {
             Kind::Mapper => "mapper",
+            Kind::Transform => "transform",
             Kind::Transformer => "transformer",
             Kind::Consumer => "consumer",
         }
@@ -31,8 +35,27 @@ impl Kind {
 }
 
 /// The plugin of `kind` that `config` names: its code
-/// (`spillway.<kind>.plugin`), settings (`spillway.<kind>.config.*`) and limits.
+/// (`spillway.<kind>.plugin`), settings (`spillway.<kind>.config.*`) and
+/// limits. For [`Kind::Transform`], transform `name` of
+/// `debezium.transforms` (the first when `None`): its code and limits
+/// (`spillway.transforms.<name>.*`) and settings
+/// (`debezium.transforms.<name>.*` but `predicate` and `negate`).
 pub fn spec(config: &Config, kind: Kind) -> Result<PluginSpec, ConfigError> {
+    spec_of(config, kind, None)
+}
+
+/// [`spec`], naming the transform.
+pub fn spec_of(config: &Config, kind: Kind, name: Option<&str>) -> Result<PluginSpec, ConfigError> {
+    if kind == Kind::Transform {
+        let name = name
+            .map(str::to_owned)
+            .or_else(|| config.list("debezium.transforms").into_iter().next())
+            .unwrap_or_default();
+        let mut settings = config.under(&format!("debezium.transforms.{name}."));
+        settings.remove("predicate");
+        settings.remove("negate");
+        return spec_under(config, &format!("spillway.transforms.{name}"), settings);
+    }
     let prefix = format!("spillway.{}", kind.name());
     spec_under(config, &prefix, config.under(&format!("{prefix}.config.")))
 }

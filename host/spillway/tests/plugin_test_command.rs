@@ -197,3 +197,39 @@ fn a_plugin_that_hangs_is_stopped_by_the_configured_limit() {
     assert!(error.contains("timed out"), "{error}");
     assert!(error.contains("the limit is 200ms"), "{error}");
 }
+
+#[test]
+fn a_builtin_transform_runs_on_the_sample_change_records() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write(
+        dir.path(),
+        "unwrap.properties",
+        "debezium.transforms=other,unwrap\n\
+         debezium.transforms.other.type=org.apache.kafka.connect.transforms.RegexRouter\n\
+         debezium.transforms.other.regex=x\n\
+         debezium.transforms.unwrap.type=io.debezium.transforms.ExtractNewRecordState\n\
+         debezium.transforms.unwrap.delete.tombstone.handling.mode=rewrite\n\
+         debezium.transforms.unwrap.add.fields=op\n\
+         debezium.transforms.unwrap.predicate=never\n",
+    );
+    let output = spillway(&[
+        "plugin",
+        "test",
+        "transform",
+        "default",
+        "--input",
+        "plugins/samples/change-records.json",
+        "--config",
+        &config,
+        "--transform",
+        "unwrap",
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let made: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    // The insert keeps its new row, the delete its old one marked deleted,
+    // and the tombstone is dropped (rewrite mode).
+    assert_eq!(made[0][0]["value"]["name"], "scooter");
+    assert_eq!(made[0][0]["value"]["__op"], "c");
+    assert_eq!(made[1][0]["value"]["__deleted"], "true");
+    assert_eq!(made[2].as_array().map(Vec::len), Some(0));
+}
