@@ -537,3 +537,133 @@ async fn an_aws_outage_is_a_visible_stall_and_capture_recovers() {
     assert!(log.contains("no longer stalled"), "{log}");
     assert_eq!(records.len(), 1, "the insert arrives once the outage ends");
 }
+
+/// Transforms between capture and Kinesis: ByLogicalTableRouter merges two
+/// tables into one destination, which names the stream (through the
+/// default mapper); ExtractNewRecordState then leaves the rows alone in it,
+/// a delete becoming a record without a row. Keys carry the source table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn routed_and_unwrapped_events_reach_the_stream_their_destination_names() {
+    let Setup {
+        kinesis,
+        db,
+        dir,
+        prefix,
+    } = setup(
+        "capture_transforms",
+        "CREATE TABLE shard_1 (id int PRIMARY KEY, name text);
+         CREATE TABLE shard_2 (id int PRIMARY KEY, name text);
+         INSERT INTO shard_1 VALUES (1, 'a'); INSERT INTO shard_2 VALUES (1, 'b');",
+    )
+    .await;
+    let stream = format!("{prefix}.public.shards");
+    create_stream(&kinesis, &stream).await;
+    let config = kinesis_config(
+        &db,
+        dir.path(),
+        &prefix,
+        &format!(
+            "debezium.transforms=merge,unwrap\n\
+             debezium.transforms.merge.type=io.debezium.transforms.ByLogicalTableRouter\n\
+             debezium.transforms.merge.topic.regex=(.*)\\\\.shard_\\\\d+\n\
+             debezium.transforms.merge.topic.replacement=$1.shards\n\
+             debezium.transforms.unwrap.type=io.debezium.transforms.ExtractNewRecordState\n\
+             debezium.transforms.unwrap.add.fields=op"
+        ),
+    );
+    let mut capture = Spillway::start("capture", &config, dir.path(), None);
+    capture.wait_for("streaming", 1);
+    db.sql("INSERT INTO shard_2 VALUES (2, 'c'); DELETE FROM shard_1 WHERE id = 1;");
+    let records = wait_for_stream(&kinesis, &stream, 4).await;
+    let log = capture.terminate();
+    let rows: Vec<(String, Value)> = records
+        .iter()
+        .map(|(key, value)| (key.clone(), value["payload"].clone()))
+        .collect();
+    let shard = |n: u32| format!("{prefix}.public.shard_{n}");
+    let key = |id: u32, n: u32| {
+        format!(
+            r#"{{"id":{id},"__dbz__physicalTableIdentifier":"{}"}}"#,
+            shard(n)
+        )
+    };
+    assert_eq!(rows.len(), 4, "{rows:?}\n{log}");
+    assert!(rows.contains(&(
+        key(1, 1),
+        serde_json::json!({"id": 1, "name": "a", "__op": "r"})
+    )));
+    assert!(rows.contains(&(
+        key(1, 2),
+        serde_json::json!({"id": 1, "name": "b", "__op": "r"})
+    )));
+    assert_eq!(
+        rows[2],
+        (
+            key(2, 2),
+            serde_json::json!({"id": 2, "name": "c", "__op": "c"})
+        )
+    );
+    // The delete: its key, no row (Debezium's `tombstone` mode).
+    assert_eq!(rows[3], (key(1, 1), Value::Null));
+    assert_eq!(
+        records[3].1["schema"]["name"],
+        format!("{prefix}.public.shards.Value")
+    );
+    assert!(log.contains(&format!("stream={stream}")), "{log}");
+}
+
+/// A transform that traps or hangs on a batch stops capture with the
+/// transform's name and what happened, never a panic, and loses nothing:
+/// started again without it, capture delivers the rows it had read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_transform_stops_capture_and_loses_nothing() {
+    let fixture = Path::new(spillway_plugin::builtin::BUILD_DIR)
+        .join("spillway_fixture_misbehave.wasm")
+        .display()
+        .to_string();
+    for (mode, says) in [("trap", "about to fail on purpose"), ("hang", "timed out")] {
+        let Setup {
+            kinesis,
+            db,
+            dir,
+            prefix,
+        } = setup(
+            &format!("capture_transform_{mode}"),
+            // The fixture misbehaves as the first record's table says.
+            &format!("CREATE TABLE {mode} (id int PRIMARY KEY); INSERT INTO {mode} VALUES (1)"),
+        )
+        .await;
+        let stream = format!("{prefix}.public.{mode}");
+        create_stream(&kinesis, &stream).await;
+        let transform = format!(
+            "debezium.transforms=bad\nspillway.transforms.bad.plugin={fixture}\n\
+             spillway.transforms.bad.timeout.ms=1500\n"
+        );
+        let config = kinesis_config(&db, dir.path(), &prefix, &transform);
+        let mut capture = Spillway::start("capture", &config, dir.path(), None);
+        assert!(
+            !capture.exit_status().success(),
+            "capture should fail ({mode})"
+        );
+        let log = capture.log();
+        assert!(
+            support::host_panics(&log).is_empty(),
+            "capture panicked ({mode}):\n{log}"
+        );
+        assert!(
+            log.contains("transform 'bad' failed on a batch")
+                && log.contains("spillway_fixture_misbehave")
+                && log.contains(says),
+            "the transform's name and {says:?} ({mode}):\n{log}"
+        );
+        assert!(read_stream(&kinesis, &stream).await.is_empty(), "{mode}");
+
+        let text = std::fs::read_to_string(&config).expect("config");
+        std::fs::write(&config, text.replace(&transform, "")).expect("config");
+        let mut capture = Spillway::start("capture", &config, dir.path(), None);
+        capture.wait_for("streaming", 1);
+        let records = wait_for_stream(&kinesis, &stream, 1).await;
+        capture.terminate();
+        assert_eq!(records[0].1["payload"]["after"]["id"], 1, "{mode}");
+    }
+}
