@@ -204,7 +204,7 @@ impl<W: World> Loaded<W> {
 const REPORTED_FRAMES: usize = 4;
 
 /// The trap and where in the guest it happened, outermost frames last
-/// (`wasm trap: ... (in misbehave <- spillway:plugin/consumer@0.1.0#handle)`).
+/// (`wasm trap: ... (in misbehave <- spillway:plugin/consumer@0.2.0#handle)`).
 fn describe_trap(error: &wasmtime::Error) -> String {
     let cause = error.root_cause().to_string();
     let Some(backtrace) = error.downcast_ref::<wasmtime::WasmBacktrace>() else {

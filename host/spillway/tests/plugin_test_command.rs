@@ -145,7 +145,7 @@ fn a_plugin_of_the_wrong_kind_is_refused_with_a_clear_message() {
         "{error}"
     );
     assert!(
-        error.contains("it exports spillway:plugin/consumer@0.1.0"),
+        error.contains("it exports spillway:plugin/consumer@0.2.0"),
         "{error}"
     );
 }
