@@ -291,18 +291,22 @@ async fn a_misbehaving_mapper_is_reported_not_a_panic() {
     ] {
         let (_, log) =
             capture_failing_with_fixture_mapper(&format!("capture_mapper_{mode}"), mode).await;
-        // The guest's own panic message is in its stderr; capture must not panic.
-        assert!(
-            support::host_panics(&log).is_empty(),
-            "capture panicked ({mode}):\n{log}"
-        );
-        assert!(
-            log.contains("capture failed: mapper plugin")
-                && log.contains("spillway_fixture_misbehave")
-                && log.contains(says),
-            "the plugin's name and {says:?} ({mode}):\n{log}"
-        );
+        assert_contained(&log, "capture failed: mapper plugin", says, mode);
     }
+}
+
+/// Capture's `log` shows the misbehaving fixture's failure contained: no
+/// panic of capture (the guest's own panic message is in its stderr), and
+/// the failure (`failed`), the fixture's name and what it did (`says`).
+fn assert_contained(log: &str, failed: &str, says: &str, mode: &str) {
+    assert!(
+        support::host_panics(log).is_empty(),
+        "capture panicked ({mode}):\n{log}"
+    );
+    assert!(
+        log.contains(failed) && log.contains("spillway_fixture_misbehave") && log.contains(says),
+        "{failed:?}, the plugin's name and {says:?} ({mode}):\n{log}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -562,14 +566,12 @@ async fn routed_and_unwrapped_events_reach_the_stream_their_destination_names() 
         &db,
         dir.path(),
         &prefix,
-        &format!(
-            "debezium.transforms=merge,unwrap\n\
-             debezium.transforms.merge.type=io.debezium.transforms.ByLogicalTableRouter\n\
-             debezium.transforms.merge.topic.regex=(.*)\\\\.shard_\\\\d+\n\
-             debezium.transforms.merge.topic.replacement=$1.shards\n\
-             debezium.transforms.unwrap.type=io.debezium.transforms.ExtractNewRecordState\n\
-             debezium.transforms.unwrap.add.fields=op"
-        ),
+        "debezium.transforms=merge,unwrap\n\
+         debezium.transforms.merge.type=io.debezium.transforms.ByLogicalTableRouter\n\
+         debezium.transforms.merge.topic.regex=(.*)\\\\.shard_\\\\d+\n\
+         debezium.transforms.merge.topic.replacement=$1.shards\n\
+         debezium.transforms.unwrap.type=io.debezium.transforms.ExtractNewRecordState\n\
+         debezium.transforms.unwrap.add.fields=op",
     );
     let mut capture = Spillway::start("capture", &config, dir.path(), None);
     capture.wait_for("streaming", 1);
@@ -645,16 +647,11 @@ async fn a_failing_transform_stops_capture_and_loses_nothing() {
             !capture.exit_status().success(),
             "capture should fail ({mode})"
         );
-        let log = capture.log();
-        assert!(
-            support::host_panics(&log).is_empty(),
-            "capture panicked ({mode}):\n{log}"
-        );
-        assert!(
-            log.contains("transform 'bad' failed on a batch")
-                && log.contains("spillway_fixture_misbehave")
-                && log.contains(says),
-            "the transform's name and {says:?} ({mode}):\n{log}"
+        assert_contained(
+            &capture.log(),
+            "transform 'bad' failed on a batch",
+            says,
+            mode,
         );
         assert!(read_stream(&kinesis, &stream).await.is_empty(), "{mode}");
 

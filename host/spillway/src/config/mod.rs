@@ -189,6 +189,21 @@ impl Config {
         Ok(Self { values, notices })
     }
 
+    /// A configuration of `entries` (key, value), as lines 1, 2, ... of a
+    /// file, without environment. For unit tests.
+    ///
+    /// # Panics
+    /// When the entries are not a valid configuration.
+    #[cfg(test)]
+    pub(crate) fn of(entries: &[(&str, &str)]) -> Self {
+        let file = entries
+            .iter()
+            .enumerate()
+            .map(|(i, (k, v))| (k.to_string(), v.to_string(), i + 1))
+            .collect();
+        Self::build(file, []).expect("a valid configuration")
+    }
+
     /// What loading found worth a log line (keys without effect, old names).
     pub fn notices(&self) -> &[Notice] {
         &self.notices

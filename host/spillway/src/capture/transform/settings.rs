@@ -142,11 +142,7 @@ mod tests {
     use super::*;
 
     fn config(entries: &[(&str, &str)]) -> Config {
-        let file = entries
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string(), 1))
-            .collect();
-        Config::build(file, []).expect("valid configuration")
+        Config::of(entries)
     }
 
     fn error(entries: &[(&str, &str)]) -> String {
