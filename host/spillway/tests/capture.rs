@@ -1333,3 +1333,13 @@ fn setup_errors_say_how_to_fix_them() {
         "{log}"
     );
 }
+
+/// The outbox EventRouter (tests/golden/transforms_outbox/): Debezium's
+/// default column names and a table with its own, columns placed in headers
+/// and beside the payload, a schema version column, a topic replacement,
+/// a tombstone for an empty payload, updates and deletes dropped, as
+/// Debezium 3.6.3 routes them.
+#[test]
+fn the_outbox_event_router_matches_debeziums() {
+    Golden::scenario("transforms_outbox").assert_matches();
+}

@@ -664,3 +664,63 @@ async fn a_failing_transform_stops_capture_and_loses_nothing() {
         assert_eq!(records[0].1["payload"]["after"]["id"], 1, "{mode}");
     }
 }
+
+/// The outbox pattern end to end: rows inserted into an outbox table reach,
+/// through Debezium's EventRouter, the Kinesis stream of their aggregate
+/// type, keyed by their aggregate id, the payload as the record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outbox_events_reach_the_stream_of_their_aggregate_type() {
+    let Setup {
+        kinesis,
+        db,
+        dir,
+        prefix,
+    } = setup(
+        "capture_outbox",
+        "CREATE TABLE outbox (id uuid PRIMARY KEY, aggregatetype text NOT NULL, \
+         aggregateid text NOT NULL, type text NOT NULL, payload jsonb);",
+    )
+    .await;
+    for aggregate in ["order", "customer"] {
+        create_stream(&kinesis, &format!("{prefix}.{aggregate}")).await;
+    }
+    let config = kinesis_config(
+        &db,
+        dir.path(),
+        &prefix,
+        &format!(
+            "debezium.transforms=outbox\n\
+             debezium.transforms.outbox.type=io.debezium.transforms.outbox.EventRouter\n\
+             debezium.transforms.outbox.route.topic.replacement={prefix}.$${{routedByValue}}"
+        ),
+    );
+    let mut capture = Spillway::start("capture", &config, dir.path(), None);
+    capture.wait_for("streaming", 1);
+    db.sql(
+        "INSERT INTO outbox VALUES \
+         ('6b0e2e6a-3f6e-4c1e-9a1d-1f0d1b6f6a01', 'order', 'o-1', 'OrderCreated', '{\"total\": 3}'), \
+         ('6b0e2e6a-3f6e-4c1e-9a1d-1f0d1b6f6a02', 'customer', 'c-1', 'CustomerCreated', '{\"name\": \"Ada\"}'), \
+         ('6b0e2e6a-3f6e-4c1e-9a1d-1f0d1b6f6a03', 'order', 'o-2', 'OrderCreated', '{\"total\": 4}');
+         DELETE FROM outbox;",
+    );
+    let orders = wait_for_stream(&kinesis, &format!("{prefix}.order"), 2).await;
+    let customers = wait_for_stream(&kinesis, &format!("{prefix}.customer"), 1).await;
+    capture.terminate();
+    let payloads = |records: &[(String, Value)]| -> Vec<(String, Value)> {
+        records
+            .iter()
+            .map(|(key, value)| (key.clone(), value["payload"].clone()))
+            .collect()
+    };
+    assert_eq!(
+        payloads(&orders),
+        [
+            (r#""o-1""#.to_owned(), Value::from(r#"{"total": 3}"#)),
+            (r#""o-2""#.to_owned(), Value::from(r#"{"total": 4}"#)),
+        ]
+    );
+    assert_eq!(
+        payloads(&customers),
+        [(r#""c-1""#.to_owned(), Value::from(r#"{"name": "Ada"}"#))]
+    );
+}

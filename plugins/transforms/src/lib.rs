@@ -5,7 +5,8 @@
 //!
 //! - [`unwrap`]: the transform `io.debezium.transforms.ExtractNewRecordState`;
 //! - [`router`]: the transforms `io.debezium.transforms.ByLogicalTableRouter` and Kafka's
-//!   `org.apache.kafka.connect.transforms.RegexRouter`.
+//!   `org.apache.kafka.connect.transforms.RegexRouter`;
+//! - [`outbox`]: the transform `io.debezium.transforms.outbox.EventRouter`.
 //!
 //! [`json`] reads Debezium's JSON without re-encoding what a transform
 //! leaves alone; [`java_regex`] turns Java's replacement strings into the
@@ -14,6 +15,7 @@
 
 pub mod java_regex;
 pub mod json;
+pub mod outbox;
 pub mod router;
 pub mod unwrap;
 
@@ -127,6 +129,8 @@ pub enum Transform {
     Unwrap(unwrap::Unwrap),
     /// ByLogicalTableRouter or RegexRouter.
     Router(router::Router),
+    /// The outbox EventRouter.
+    Outbox(outbox::EventRouter),
 }
 
 /// The `type` values this component implements.
@@ -139,6 +143,7 @@ impl Transform {
         match self {
             Self::Unwrap(t) => &t.warnings,
             Self::Router(_) => &[],
+            Self::Outbox(t) => &t.warnings,
         }
     }
 
@@ -152,6 +157,7 @@ impl Transform {
             unwrap::TYPE => unwrap::Unwrap::configure(settings).map(Self::Unwrap),
             router::LOGICAL_TABLE_TYPE => router::Router::logical_table(settings).map(Self::Router),
             router::REGEX_TYPE => router::Router::regex(settings).map(Self::Router),
+            outbox::TYPE => outbox::EventRouter::configure(settings).map(Self::Outbox),
             other => Err(format!(
                 "type={other} is not a built-in transform (built in: {}); a transform of \
                  your own is a plugin: spillway.transforms.<name>.plugin=FILE.wasm",
@@ -168,6 +174,7 @@ impl Transform {
         match self {
             Self::Unwrap(t) => t.apply(record),
             Self::Router(t) => t.apply(record).map(|r| vec![r]),
+            Self::Outbox(t) => t.apply(record),
         }
     }
 }

@@ -5,7 +5,10 @@
 //! digit turned into `_`, then upper-cased); `${NAME:default}` falls back to
 //! `default` (which may be empty or hold expressions itself). A `NAME` found
 //! nowhere, without a default, is an error: Debezium Server refuses to start
-//! on it too.
+//! on it too. `$${` and `\${` (a backslash in the value: `\\${` in a
+//! properties file) are a literal `${`, as SmallRye escapes it, for values
+//! that are templates of their own (the outbox router's
+//! `outbox.event.$${routedByValue}`).
 
 use std::collections::BTreeMap;
 
@@ -39,7 +42,17 @@ fn expand_at(
     let mut out = String::with_capacity(value.len());
     let mut rest = value;
     while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
+        let before = &rest[..start];
+        if let Some(kept) = before
+            .strip_suffix('$')
+            .or_else(|| before.strip_suffix('\\'))
+        {
+            out.push_str(kept);
+            out.push_str("${");
+            rest = &rest[start + 2..];
+            continue;
+        }
+        out.push_str(before);
         let inner_start = start + 2;
         let end = closing(&rest[inner_start..])
             .map(|i| inner_start + i)
@@ -59,7 +72,8 @@ fn expand_at(
             (None, None) => {
                 return Err(format!(
                     "'${{{name}}}' names neither a configuration key nor an environment \
-                     variable ({}); set it, or give a default: '${{{name}:default}}'",
+                     variable ({}); set it, or give a default: '${{{name}:default}}' (or, \
+                     for a literal '${{', write '$${{{name}}}')",
                     variable_name(name)
                 ));
             }
@@ -129,6 +143,14 @@ mod tests {
             expand("a-${DB_NAME}-b-${DB_NAME}").unwrap(),
             "a-shop-b-shop"
         );
+        // Escaped: a template of a transform's own, left as it is.
+        assert_eq!(
+            expand("outbox.event.$${routedByValue}").unwrap(),
+            "outbox.event.${routedByValue}"
+        );
+        assert_eq!(expand("\\${x}-${DB_NAME}").unwrap(), "${x}-shop");
+        let unset = expand("outbox.event.${routedByValue}").unwrap_err();
+        assert!(unset.contains("write '$${routedByValue}'"), "{unset}");
     }
 
     #[test]

@@ -121,13 +121,6 @@ fn check_builtin(name: &str, settings: &BTreeMap<String, String>) -> Result<(), 
              and its condition as debezium.transforms.{name}.<key> (docs/PLUGINS.md)"
         )));
     }
-    if kind == "io.debezium.transforms.outbox.EventRouter" {
-        return Err(invalid(
-            "the outbox event router is not built in yet; route outbox rows with a transform \
-             plugin of your own (spillway.transforms.<name>.plugin=FILE.wasm)"
-                .to_owned(),
-        ));
-    }
     spillway_transforms::Transform::configure(settings)
         .map(drop)
         .map_err(|reason| ConfigError::Invalid {
