@@ -413,3 +413,35 @@ fn a_pipeline_runs_the_c_mapper_on_a_table_kinesis_could_not_name() {
     );
     assert!(log.contains("'sku': 'C-3'"), "{log}");
 }
+
+/// The filter examples in Python and JavaScript, Spillway's answer to
+/// Debezium's scripted Filter, keep the same records for the same settings:
+/// the insert of a scooter (operation and column value match), not the
+/// delete (its old row has no name), and the tombstone (it follows its
+/// delete's operation, which is kept).
+#[test]
+fn the_python_and_javascript_filters_keep_what_their_settings_name() {
+    let settings = "debezium.transforms=keep\n\
+                    debezium.transforms.keep.operations=c,d\n\
+                    debezium.transforms.keep.column=name\n\
+                    debezium.transforms.keep.equals=scooter\n";
+    for filter in ["python_filter", "js_filter"] {
+        let (ok, out, err) = plugin_test(
+            "transform",
+            &example(filter),
+            &sample("change-records.json"),
+            settings,
+        );
+        assert!(ok, "{filter}: {err}");
+        let made: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+        let counts: Vec<usize> = made
+            .as_array()
+            .expect("a list per record")
+            .iter()
+            .map(|m| m.as_array().map_or(0, Vec::len))
+            .collect();
+        assert_eq!(counts, [1, 0, 1], "{filter}: {out}");
+        assert_eq!(made[0][0]["value"]["after"]["name"], "scooter", "{filter}");
+        assert_eq!(made[2][0]["operation"], "tombstone", "{filter}");
+    }
+}
