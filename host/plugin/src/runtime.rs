@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use wasmtime::component::{Component, InstancePre, Linker};
@@ -110,6 +111,7 @@ impl PluginSpec {
 pub struct Runtime {
     inlining: Compiler,
     plain: Compiler,
+    epoch: EpochClock,
 }
 
 /// An engine and the host functions plugins may import, linked for it.
@@ -156,10 +158,19 @@ impl Runtime {
         let runtime = Self {
             inlining: Compiler::new(options, Inlining::Yes)?,
             plain: Compiler::new(options, Inlining::No)?,
+            epoch: EpochClock::new(Instant::now()),
         };
-        start_epoch_ticker([runtime.inlining.engine.weak(), runtime.plain.engine.weak()])
-            .map_err(|e| PluginError::Runtime(format!("cannot start the epoch thread: {e}")))?;
+        start_epoch_ticker(
+            [runtime.inlining.engine.weak(), runtime.plain.engine.weak()],
+            runtime.epoch.clone(),
+        )
+        .map_err(|e| PluginError::Runtime(format!("cannot start the epoch thread: {e}")))?;
         Ok(runtime)
+    }
+
+    /// The engines' epoch as wall time counts it, for call deadlines.
+    pub(crate) fn epoch(&self) -> &EpochClock {
+        &self.epoch
     }
 
     /// Compiles (or fetches from the cache) and checks a plugin of `kind`:
@@ -255,11 +266,10 @@ fn check_component_header(bytes: &[u8]) -> Result<(), String> {
 /// machine wakes the thread late) is made up for by advancing several ticks
 /// at once, so that a call's time limit is wall time, not a count of sleeps
 /// (which made 5 s limits last up to 7 s).
-fn start_epoch_ticker(engines: [EngineWeak; 2]) -> std::io::Result<()> {
+fn start_epoch_ticker(engines: [EngineWeak; 2], clock: EpochClock) -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("plugin-epoch".to_owned())
         .spawn(move || {
-            let mut clock = EpochClock::new(Instant::now());
             loop {
                 std::thread::sleep(EPOCH_TICK);
                 let live: Vec<Engine> = engines.iter().filter_map(EngineWeak::upgrade).collect();
@@ -274,25 +284,42 @@ fn start_epoch_ticker(engines: [EngineWeak; 2]) -> std::io::Result<()> {
         .map(drop)
 }
 
-/// The epoch as wall time gives it: ticks since the ticker started.
-struct EpochClock {
+/// The epoch as wall time gives it: ticks since the ticker started. Shared
+/// by the ticker (which advances the engines) and the workers (which set
+/// deadlines): a deadline set while the ticker is behind wall time counts
+/// the ticks it is about to catch up, so that a limit is never cut short.
+#[derive(Clone)]
+pub(crate) struct EpochClock {
     start: Instant,
-    ticked: u64,
+    ticked: Arc<AtomicU64>,
 }
 
 impl EpochClock {
     fn new(start: Instant) -> Self {
-        EpochClock { start, ticked: 0 }
+        EpochClock {
+            start,
+            ticked: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// Ticks since the start, by wall time at `now`.
+    fn total(&self, now: Instant) -> u64 {
+        let total = now.saturating_duration_since(self.start).as_millis() / EPOCH_TICK.as_millis();
+        u64::try_from(total).unwrap_or(u64::MAX)
     }
 
     /// How many ticks to advance at `now` to keep the epoch at one per
-    /// [`EPOCH_TICK`] since the start.
-    fn due(&mut self, now: Instant) -> u64 {
-        let total = now.saturating_duration_since(self.start).as_millis() / EPOCH_TICK.as_millis();
-        let total = u64::try_from(total).unwrap_or(u64::MAX);
-        let due = total.saturating_sub(self.ticked);
-        self.ticked = total;
-        due
+    /// [`EPOCH_TICK`] since the start (and counts them as advanced).
+    fn due(&self, now: Instant) -> u64 {
+        let total = self.total(now);
+        total.saturating_sub(self.ticked.swap(total, Ordering::SeqCst))
+    }
+
+    /// How many ticks the ticker is behind wall time now: ticks it will
+    /// advance at once when it wakes.
+    pub(crate) fn lag(&self) -> u64 {
+        self.total(Instant::now())
+            .saturating_sub(self.ticked.load(Ordering::SeqCst))
     }
 }
 
@@ -303,7 +330,7 @@ mod tests {
     #[test]
     fn the_epoch_catches_up_with_wall_time_after_a_late_wake() {
         let start = Instant::now();
-        let mut clock = EpochClock::new(start);
+        let clock = EpochClock::new(start);
         assert_eq!(clock.due(start + EPOCH_TICK), 1);
         // Woken 35 ms late: the tick due and the three missed at once, then
         // on time again.
@@ -317,5 +344,17 @@ mod tests {
             clock.due(start + EPOCH_TICK * 6 + Duration::from_millis(1)),
             0
         );
+    }
+
+    #[test]
+    fn a_deadline_counts_the_ticks_the_ticker_is_behind() {
+        let started = Instant::now()
+            .checked_sub(EPOCH_TICK * 10)
+            .expect("a machine up for more than 100 ms");
+        let clock = EpochClock::new(started);
+        // Ten ticks of wall time went by and none was advanced yet.
+        assert!(clock.lag() >= 10, "{}", clock.lag());
+        clock.due(Instant::now());
+        assert!(clock.lag() <= 1, "{}", clock.lag());
     }
 }
