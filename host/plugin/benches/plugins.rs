@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use spillway_plugin::consumer::{Consumer, Message};
 use spillway_plugin::mapper::{Mapper, Table};
+use spillway_plugin::transform::{ChangeRecord, Operation, Transform};
 use spillway_plugin::transformer::{StreamRecord, Transformer};
 use spillway_plugin::{Code, PluginSpec, Runtime, RuntimeOptions};
 
@@ -24,6 +25,7 @@ fn main() {
     println!("| plugin | one call | native | WebAssembly | ratio |");
     println!("|---|---|---:|---:|---:|");
     mapper(&runtime);
+    transforms(&runtime);
     transformer(&runtime);
     consumer(&runtime);
     println!();
@@ -93,6 +95,74 @@ fn mapper(runtime: &Runtime) {
         },
     );
     report("mapper", "one table (once per table, then cached)", times);
+}
+
+/// Capture's batch for transforms: 100 change records, inserts of the
+/// sample change records (plugins/samples/change-records.json).
+fn change_batch() -> Vec<ChangeRecord> {
+    let samples: Vec<serde_json::Value> =
+        serde_json::from_str(include_str!("../../../plugins/samples/change-records.json"))
+            .expect("samples");
+    let insert = &samples[0];
+    (0..100)
+        .map(|i| ChangeRecord {
+            destination: insert["destination"]
+                .as_str()
+                .expect("destination")
+                .to_owned(),
+            key: Some(insert["key"].to_string()),
+            value: Some(insert["value"].to_string()),
+            headers: Vec::new(),
+            operation: Operation::Create,
+            schema: "inventory".into(),
+            table: "products".into(),
+            lsn: Some(i),
+        })
+        .collect()
+}
+
+/// The built-in ExtractNewRecordState (with `add.fields=op,source.ts_ms`)
+/// per event, on batches of 100, through the host and natively.
+fn transforms(runtime: &Runtime) {
+    let settings: BTreeMap<String, String> = [
+        ("type", "io.debezium.transforms.ExtractNewRecordState"),
+        ("add.fields", "op,source.ts_ms"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    let native = spillway_transforms::Transform::configure(&settings).expect("configure");
+    let mut spec = PluginSpec::default_plugin();
+    spec.settings = settings;
+    let mut worker = Transform::load(runtime, spec).expect("load").worker();
+    let batch = change_batch();
+    let records: Vec<spillway_transforms::Record> = batch
+        .iter()
+        .map(|r| spillway_transforms::Record {
+            destination: r.destination.clone(),
+            key: r.key.clone(),
+            value: r.value.clone(),
+            headers: Vec::new(),
+            operation: spillway_transforms::Operation::Create,
+            schema: r.schema.clone(),
+            table: r.table.clone(),
+            lsn: r.lsn,
+        })
+        .collect();
+    let (native_time, wasm_time) = compare(
+        || {
+            for record in &records {
+                black_box(native.apply(black_box(record.clone())).expect("apply"));
+            }
+        },
+        || drop(black_box(worker.apply(black_box(&batch)).expect("apply"))),
+    );
+    let per_event = |d: Duration| d / u32::try_from(batch.len()).unwrap_or(1);
+    report(
+        "transforms (ExtractNewRecordState)",
+        "one event, in batches of 100",
+        (per_event(native_time), per_event(wasm_time)),
+    );
 }
 
 /// The reference Lambda's batch: 10 records of the sample change events.
@@ -331,6 +401,41 @@ fn languages(runtime: &Runtime, dir: &std::path::Path) {
         a,
         b,
     );
+
+    let keep = [
+        ("operations", "c,u"),
+        ("column", "name"),
+        ("equals", "scooter"),
+    ];
+    let mut rust_unwrap = PluginSpec::default_plugin();
+    rust_unwrap.settings = [("type", "io.debezium.transforms.ExtractNewRecordState")]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    let mut rust_transform = Transform::load(runtime, rust_unwrap)
+        .expect("load")
+        .worker();
+    let changes = change_batch();
+    let per_event = |d: Duration| d / u32::try_from(changes.len()).unwrap_or(1);
+    for (name, language) in [("python_filter", "Python"), ("js_filter", "JavaScript")] {
+        let mut filter = Transform::load(runtime, with(file(name), &keep))
+            .expect("load")
+            .worker();
+        let (a, b) = compare(
+            || drop(black_box(rust_transform.apply(black_box(&changes)))),
+            || drop(black_box(filter.apply(black_box(&changes)))),
+        );
+        language_row(
+            &format!(
+                "filter ({}; Rust: the built-in unwrap)",
+                name.replace('_', "-")
+            ),
+            language,
+            "one event, in batches of 100",
+            per_event(a),
+            per_event(b),
+        );
+    }
 
     println!();
     println!("| plugin | size | compile (no cache) | start an instance + first call |");
