@@ -309,7 +309,7 @@ impl Unwrap {
             match self.mode {
                 Mode::Drop => return Ok(Vec::new()),
                 Mode::Tombstone => {
-                    self.route(&mut record, row)?;
+                    self.route(&mut record, row.get())?;
                     record.value = envelope.schema.as_ref().and_then(|schema| {
                         let mut row_schema = field_schema(schema, "after")?.clone();
                         row_schema.as_object_mut()?.remove("field");
@@ -318,7 +318,7 @@ impl Unwrap {
                     return Ok(vec![record]);
                 }
                 Mode::DeleteToTombstone => {
-                    self.route(&mut record, row)?;
+                    self.route(&mut record, row.get())?;
                     return Ok(vec![record]);
                 }
                 Mode::Rewrite | Mode::RewriteWithTombstone => {}
@@ -353,7 +353,7 @@ impl Unwrap {
             }
         }
         let payload = self.row_payload(&row_object, &fields, &added);
-        self.route_text(&mut record, &payload)?;
+        self.route(&mut record, &payload)?;
         let schema = row_schema.map(|original| {
             let mut schema = serde_json::Map::new();
             schema.insert("type".into(), Value::from("struct"));
@@ -412,12 +412,8 @@ impl Unwrap {
         out
     }
 
-    /// `route.by.field` on the row `row` (raw object text).
-    fn route(&self, record: &mut Record, row: &RawValue) -> Result<(), String> {
-        self.route_text(record, row.get())
-    }
-
-    fn route_text(&self, record: &mut Record, row: &str) -> Result<(), String> {
+    /// `route.by.field` on the row `row` (a JSON object's text).
+    fn route(&self, record: &mut Record, row: &str) -> Result<(), String> {
         let Some(field) = &self.route_by_field else {
             return Ok(());
         };
