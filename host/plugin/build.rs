@@ -17,6 +17,7 @@ const GUESTS: &[&str] = &[
     "spillway-fixture-future-version",
     "spillway-fixture-contract-0-1",
     "spillway-example-pattern-mapper",
+    "spillway-example-rust-filter",
 ];
 
 fn main() {

@@ -6,7 +6,8 @@ N rows snapshotted (two tables of N/2 rows, with snapshot.max.threads 1 and
 2 for Spillway and for Debezium). Readers: pg_recvlogical (the server's decoding, to
 /dev/null), Debezium (embedded engine, JSON with schemas, counted by a
 handler that does nothing else), and Spillway (stdout sink to /dev/null; its
-debug log says when each batch was stored). For each: events/s between
+debug log says when each batch was stored), streaming also once more with
+Debezium's ExtractNewRecordState transform (`unwrap`) configured. For each: events/s between
 the first and the last event, CPU seconds and peak resident memory of the
 reader's process. Prints a table, writes it as JSON and draws a chart (SVG).
 """
@@ -181,7 +182,7 @@ def main():
     if os.environ.get("BENCH_SINKS"):
         return sinks()
     setup()
-    slots = ["bench_recv", "bench_spillway", "bench_debezium", "bench_recv_last"]
+    slots = ["bench_recv", "bench_spillway", "bench_spillway_unwrap", "bench_debezium", "bench_recv_last"]
     for slot in slots:
         psql(f"SELECT pg_create_logical_replication_slot('{slot}', 'pgoutput')")
     print(f"writing {N} rows in transactions of 10,000", file=sys.stderr)
@@ -191,6 +192,10 @@ def main():
     streaming.append(recvlogical("bench_recv", end_lsn, "pg_recvlogical"))
     print("streaming: Spillway", file=sys.stderr)
     streaming.append(spillway("no_data", "bench_spillway", "spillway-stream"))
+    print("streaming: Spillway with ExtractNewRecordState", file=sys.stderr)
+    streaming.append(spillway("no_data", "bench_spillway_unwrap", "spillway-stream-unwrap", label="Spillway, unwrap",
+                              extra=["debezium.sink.type=stdout", "debezium.transforms=unwrap",
+                                     "debezium.transforms.unwrap.type=io.debezium.transforms.ExtractNewRecordState"]))
     print("streaming: Debezium", file=sys.stderr)
     streaming.append(debezium("no_data", "bench_debezium"))
     # Read again last, to show how much the order of the runs weighs.

@@ -407,14 +407,12 @@ fn languages(runtime: &Runtime, dir: &std::path::Path) {
         ("column", "name"),
         ("equals", "scooter"),
     ];
-    let mut rust_unwrap = PluginSpec::default_plugin();
-    rust_unwrap.settings = [("type", "io.debezium.transforms.ExtractNewRecordState")]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-    let mut rust_transform = Transform::load(runtime, rust_unwrap)
-        .expect("load")
-        .worker();
+    let mut rust_filter = Transform::load(
+        runtime,
+        with(rust_file("spillway_example_rust_filter.wasm"), &keep),
+    )
+    .expect("load")
+    .worker();
     let changes = change_batch();
     let per_event = |d: Duration| d / u32::try_from(changes.len()).unwrap_or(1);
     for (name, language) in [("python_filter", "Python"), ("js_filter", "JavaScript")] {
@@ -422,14 +420,11 @@ fn languages(runtime: &Runtime, dir: &std::path::Path) {
             .expect("load")
             .worker();
         let (a, b) = compare(
-            || drop(black_box(rust_transform.apply(black_box(&changes)))),
+            || drop(black_box(rust_filter.apply(black_box(&changes)))),
             || drop(black_box(filter.apply(black_box(&changes)))),
         );
         language_row(
-            &format!(
-                "filter ({}; Rust: the built-in unwrap)",
-                name.replace('_', "-")
-            ),
+            &format!("filter ({}; Rust: rust-filter)", name.replace('_', "-")),
             language,
             "one event, in batches of 100",
             per_event(a),

@@ -414,24 +414,28 @@ fn a_pipeline_runs_the_c_mapper_on_a_table_kinesis_could_not_name() {
     assert!(log.contains("'sku': 'C-3'"), "{log}");
 }
 
-/// The filter examples in Python and JavaScript, Spillway's answer to
+/// The filter examples in Rust, Python and JavaScript, Spillway's answer to
 /// Debezium's scripted Filter, keep the same records for the same settings:
 /// the insert of a scooter (operation and column value match), not the
 /// delete (its old row has no name), and the tombstone (it follows its
 /// delete's operation, which is kept).
 #[test]
-fn the_python_and_javascript_filters_keep_what_their_settings_name() {
+fn the_rust_python_and_javascript_filters_keep_what_their_settings_name() {
     let settings = "debezium.transforms=keep\n\
                     debezium.transforms.keep.operations=c,d\n\
                     debezium.transforms.keep.column=name\n\
                     debezium.transforms.keep.equals=scooter\n";
-    for filter in ["python_filter", "js_filter"] {
-        let (ok, out, err) = plugin_test(
-            "transform",
-            &example(filter),
-            &sample("change-records.json"),
-            settings,
-        );
+    let rust = Path::new(spillway_plugin::builtin::BUILD_DIR)
+        .join("spillway_example_rust_filter.wasm")
+        .display()
+        .to_string();
+    for (filter, file) in [
+        ("rust-filter", rust),
+        ("python-filter", example("python_filter")),
+        ("js-filter", example("js_filter")),
+    ] {
+        let (ok, out, err) =
+            plugin_test("transform", &file, &sample("change-records.json"), settings);
         assert!(ok, "{filter}: {err}");
         let made: serde_json::Value = serde_json::from_str(&out).expect("JSON");
         let counts: Vec<usize> = made

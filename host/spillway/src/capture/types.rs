@@ -830,13 +830,13 @@ fn special_float(text: &str) -> Option<&'static str> {
 
 fn decode_hex(hex: &str) -> Option<Vec<u8>> {
     let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
-    let bytes = hex.as_bytes();
-    if !bytes.len().is_multiple_of(2) {
+    let (pairs, rest) = hex.as_bytes().as_chunks::<2>();
+    if !rest.is_empty() {
         return None;
     }
-    bytes
-        .chunks_exact(2)
-        .map(|pair| Some(digit(pair[0])? << 4 | digit(pair[1])?))
+    pairs
+        .iter()
+        .map(|&[high, low]| Some(digit(high)? << 4 | digit(low)?))
         .collect()
 }
 

@@ -51,7 +51,7 @@ impl Faults {
     fn in_outage(&self) -> bool {
         let by_calls = self
             .outage_calls
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .try_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
             .is_ok();
         by_calls
             || self
