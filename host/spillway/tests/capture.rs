@@ -1343,3 +1343,14 @@ fn setup_errors_say_how_to_fix_them() {
 fn the_outbox_event_router_matches_debeziums() {
     Golden::scenario("transforms_outbox").assert_matches();
 }
+
+/// The outbox EventRouter's `table.expand.json.payload`
+/// (tests/golden/transforms_outbox_expand/): schemas inferred from jsonb and
+/// text payloads (nested objects, arrays of objects merged, int32, int64,
+/// double), both null and empty-array behaviours, a column beside the
+/// expanded payload, and payloads Debezium cannot expand left as strings,
+/// as Debezium 3.6.3 writes them.
+#[test]
+fn the_outbox_expands_json_payloads_as_debezium_does() {
+    Golden::scenario("transforms_outbox_expand").assert_matches();
+}

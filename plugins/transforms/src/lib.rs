@@ -9,15 +9,27 @@
 //! - [`outbox`]: the transform `io.debezium.transforms.outbox.EventRouter`.
 //!
 //! [`json`] reads Debezium's JSON without re-encoding what a transform
-//! leaves alone; [`java_regex`] turns Java's replacement strings into the
+//! leaves alone; [`json_schema`] infers a Connect schema from JSON text (the
+//! outbox's `table.expand.json.payload`); [`java_regex`] turns Java's replacement strings into the
 //! `regex` crate's. The logic is plain Rust, linked natively for tests; the
 //! `component` module is the WIT glue.
 
 pub mod java_regex;
 pub mod json;
+pub mod json_schema;
 pub mod outbox;
 pub mod router;
 pub mod unwrap;
+
+/// Something a transform did that Debezium logs: an update an outbox
+/// ignores, a payload it could not expand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// Logged as an error (else as a warning).
+    pub error: bool,
+    /// What happened.
+    pub message: String,
+}
 
 /// What a record is about (the WIT `operation`, in its order).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,6 +149,15 @@ pub enum Transform {
 pub const TYPES: &[&str] = &[unwrap::TYPE, router::LOGICAL_TABLE_TYPE, router::REGEX_TYPE];
 
 impl Transform {
+    /// What happened since the last call that Debezium would have logged
+    /// (the host logs it after each batch).
+    pub fn take_notices(&self) -> Vec<Notice> {
+        match self {
+            Self::Outbox(t) => t.take_notices(),
+            Self::Unwrap(_) | Self::Router(_) => Vec::new(),
+        }
+    }
+
     /// What the configuration does not do that its author may expect
     /// (logged once when the transform starts).
     pub fn warnings(&self) -> &[String] {
@@ -227,7 +248,7 @@ mod component {
                 })
                 .as_ref()
                 .map_err(Clone::clone)?;
-            batch
+            let out = batch
                 .into_iter()
                 .map(|r| {
                     let record = super::Record {
@@ -255,7 +276,16 @@ mod component {
                         })
                         .collect())
                 })
-                .collect()
+                .collect();
+            for notice in transform.take_notices() {
+                let level = if notice.error {
+                    host::Level::Error
+                } else {
+                    host::Level::Warn
+                };
+                host::log(level, &notice.message);
+            }
+            out
         }
     }
 

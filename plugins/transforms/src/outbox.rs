@@ -18,9 +18,16 @@
 //! - Deletes and tombstones are dropped; an update is dropped too, logged
 //!   per `table.op.invalid.behavior` (`warn`, `error`) or refused (`fatal`).
 //!   A truncate is dropped (Debezium's transform fails on it).
-//! - `table.expand.json.payload` (inferring a schema from JSON text) is not
-//!   built in: `true` is refused.
+//! - `table.expand.json.payload=true`: a payload column holding JSON text
+//!   (`jsonb`, `json`, `text`) becomes a struct of a schema inferred from it
+//!   ([`crate::json_schema`]), with `table.json.payload.null.behavior` and
+//!   `table.json.payload.empty.array.behavior`; when that fails, the payload
+//!   stays the string it was and a warning says why, as in Debezium.
+//!
+//! What Debezium logs (an update it ignores, a payload it cannot expand) is
+//! kept as [`Notice`]s for the host's log.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -29,7 +36,8 @@ use serde_json::value::RawValue;
 
 use crate::java_regex::WholeMatch;
 use crate::json::{Document, RawObject, as_str, field_schema, is_null};
-use crate::{Operation, Record, Settings};
+use crate::json_schema::Inference;
+use crate::{Notice, Operation, Record, Settings};
 
 /// The transform's `type`.
 pub const TYPE: &str = "io.debezium.transforms.outbox.EventRouter";
@@ -54,7 +62,13 @@ pub struct EventRouter {
     tombstone_on_empty: bool,
     additional: Vec<Additional>,
     ignore_missing: bool,
-    fatal_update: bool,
+    /// `table.op.invalid.behavior`: `None` for `fatal`, else whether an
+    /// ignored update is logged as an error (`error`) or a warning (`warn`).
+    update_notice: Option<bool>,
+    /// `table.expand.json.payload`: how a JSON payload is expanded.
+    expand: Option<Inference>,
+    /// What to log that happened since the host last asked.
+    notices: Mutex<Vec<Notice>>,
     /// Debezium caches a value schema by the payload's schema (or, with a
     /// version column, by the version) alone, so the first destination seen
     /// for one names every later one.
@@ -76,13 +90,11 @@ impl EventRouter {
                 .filter(|v| !v.is_empty())
                 .unwrap_or_else(|| default.to_owned())
         };
-        if settings.flag("table.expand.json.payload", false)? {
-            return Err(
-                "table.expand.json.payload=true is not built in yet: the payload is \
-                        routed as its column holds it (remove the setting)"
-                    .to_owned(),
-            );
-        }
+        let expand = if settings.flag("table.expand.json.payload", false)? {
+            Some(Self::inference(&text)?)
+        } else {
+            None
+        };
         let mut warnings = Vec::new();
         let mut additional = Vec::new();
         for entry in text("table.fields.additional.placement", "").split(',') {
@@ -120,9 +132,10 @@ impl EventRouter {
                 envelope,
             });
         }
-        let fatal_update = match text("table.op.invalid.behavior", "warn").as_str() {
-            "warn" | "error" => false,
-            "fatal" => true,
+        let update_notice = match text("table.op.invalid.behavior", "warn").as_str() {
+            "warn" => Some(false),
+            "error" => Some(true),
+            "fatal" => None,
             other => {
                 return Err(format!(
                     "table.op.invalid.behavior={other}: expected warn, error or fatal"
@@ -154,10 +167,96 @@ impl EventRouter {
             tombstone_on_empty: settings.flag("route.tombstone.on.empty.payload", false)?,
             additional,
             ignore_missing,
-            fatal_update,
+            update_notice,
+            expand,
+            notices: Mutex::new(Vec::new()),
             names: Mutex::new(HashMap::new()),
             warnings,
         })
+    }
+
+    /// How `table.expand.json.payload` expands, from the transform's settings.
+    fn inference(text: &dyn Fn(&str, &str) -> String) -> Result<Inference, String> {
+        let choice = |key: &str, default: &str, other: &str| {
+            let value = text(key, default).to_ascii_lowercase();
+            if value == default || value == other {
+                Ok(value == other)
+            } else {
+                Err(format!("{key}={value}: expected {default} or {other}"))
+            }
+        };
+        let adjustment = text("field.name.adjustment.mode", "none");
+        if adjustment != "none" {
+            return Err(format!(
+                "field.name.adjustment.mode={adjustment} with table.expand.json.payload=true \
+                 is not built in (Debezium renames the fields and then finds no value for \
+                 them): use none"
+            ));
+        }
+        Ok(Inference {
+            null_as_bytes: choice(
+                "table.json.payload.null.behavior",
+                "ignore",
+                "optional_bytes",
+            )?,
+            empty_array_as_strings: choice(
+                "table.json.payload.empty.array.behavior",
+                "ignore",
+                "optional_string",
+            )?,
+        })
+    }
+
+    /// What happened since the last call that Debezium would have logged.
+    pub fn take_notices(&self) -> Vec<Notice> {
+        self.notices
+            .lock()
+            .map(|mut notices| std::mem::take(&mut *notices))
+            .unwrap_or_default()
+    }
+
+    fn notice(&self, error: bool, message: String) {
+        if let Ok(mut notices) = self.notices.lock() {
+            notices.push(Notice { error, message });
+        }
+    }
+
+    /// The payload as the event carries it, and its schema: expanded from
+    /// JSON text with `table.expand.json.payload`, else as the column holds it.
+    fn payload<'p>(
+        &self,
+        raw: &'p RawValue,
+        schema: Option<Value>,
+        record: &Record,
+    ) -> (Cow<'p, str>, Option<Value>) {
+        let Some(inference) = &self.expand else {
+            return (Cow::Borrowed(raw.get()), schema);
+        };
+        let table = format!("{}.{}", record.schema, record.table);
+        match as_str(raw) {
+            Some(text) => match inference.expand(&text, &self.payload) {
+                Ok((inferred, data)) => {
+                    let inferred = schema.map(|_| inferred.to_json(None));
+                    return (Cow::Owned(data), inferred);
+                }
+                Err(why) => self.notice(
+                    false,
+                    format!(
+                        "the payload of an outbox event of {table} stays a string: \
+                         JSON expansion failed: {why}"
+                    ),
+                ),
+            },
+            None if !is_null(raw) => self.notice(
+                false,
+                format!(
+                    "table.expand.json.payload is on but the payload of an outbox event of \
+                     {table} is not a string"
+                ),
+            ),
+            None => {}
+        }
+        (Cow::Borrowed(raw.get()), schema)
     }
 
     /// The event an outbox row's insert becomes (nothing for other records
@@ -172,13 +271,24 @@ impl EventRouter {
         };
         match record.operation {
             Operation::Read | Operation::Create => {}
-            Operation::Update if self.fatal_update => {
-                return Err(format!(
-                    "an update of outbox table {}.{} (table.op.invalid.behavior=fatal)",
-                    record.schema, record.table
-                ));
+            Operation::Update => {
+                let Some(error) = self.update_notice else {
+                    return Err(format!(
+                        "an update of outbox table {}.{} (table.op.invalid.behavior=fatal)",
+                        record.schema, record.table
+                    ));
+                };
+                self.notice(
+                    error,
+                    format!(
+                        "an update of outbox table {}.{} is ignored: an outbox table \
+                         takes inserts (table.op.invalid.behavior)",
+                        record.schema, record.table
+                    ),
+                );
+                return Ok(Vec::new());
             }
-            Operation::Update | Operation::Delete | Operation::Truncate => return Ok(Vec::new()),
+            Operation::Delete | Operation::Truncate => return Ok(Vec::new()),
             _ => {
                 record.value = Some(value);
                 return Ok(vec![record]);
@@ -238,16 +348,14 @@ impl EventRouter {
         }
 
         let empty = is_null(payload) || as_str(payload).is_some_and(|p| p.trim().is_empty());
+        let (payload, payload_schema) = self.payload(payload, schema_of(&self.payload), &record);
         record.value = if empty && self.tombstone_on_empty {
             None
         } else if self.additional.iter().all(|f| !f.envelope) {
-            Some(Document::write(
-                schema_of(&self.payload).as_ref(),
-                payload.get(),
-            ))
+            Some(Document::write(payload_schema.as_ref(), &payload))
         } else {
             let mut text = String::from("{\"payload\":");
-            text.push_str(payload.get());
+            text.push_str(&payload);
             for (field, raw) in &envelope_fields {
                 text.push(',');
                 crate::json::write_str(&field.alias, &mut text);
@@ -256,7 +364,14 @@ impl EventRouter {
             }
             text.push('}');
             let schema = row_schema.map(|row_schema| {
-                self.value_schema(row_schema, &routed, &envelope_fields, &row, &schema_of)
+                self.value_schema(
+                    row_schema,
+                    &routed,
+                    payload_schema,
+                    &envelope_fields,
+                    &row,
+                    &schema_of,
+                )
             });
             Some(Document::write(schema.as_ref(), &text))
         };
@@ -272,6 +387,7 @@ impl EventRouter {
         &self,
         row_schema: &Value,
         routed: &str,
+        payload_schema: Option<Value>,
         envelope_fields: &[(&Additional, &RawValue)],
         row: &RawObject<'_>,
         schema_of: &dyn Fn(&str) -> Option<Value>,
@@ -283,7 +399,6 @@ impl EventRouter {
             }
             schema
         };
-        let payload_schema = schema_of(&self.payload);
         let mut fields = vec![field(payload_schema.clone(), "payload")];
         for (additional, _) in envelope_fields {
             fields.push(field(schema_of(&additional.column), &additional.alias));
@@ -374,8 +489,12 @@ mod tests {
 
     #[test]
     fn what_is_not_built_in_or_malformed_is_refused() {
-        let expand = configure(&[("table.expand.json.payload", "true")]).unwrap_err();
-        assert!(expand.contains("not built in yet"), "{expand}");
+        let expand = configure(&[
+            ("table.expand.json.payload", "true"),
+            ("table.json.payload.null.behavior", "drop"),
+        ])
+        .unwrap_err();
+        assert!(expand.contains("expected ignore or optional_bytes"), "{expand}");
         let placement =
             configure(&[("table.fields.additional.placement", "type:body")]).unwrap_err();
         assert!(

@@ -1,0 +1,12 @@
+INSERT INTO transforms_outbox_expand.outbox VALUES ('o1', 'order', 'o-1', '{"total": 10.5, "count": 3, "big": 3000000000, "tiny": 0.000001, "ok": true, "note": null, "tags": [], "customer": {"name": "Ada", "address": {"city": "Oslo", "zip": null}}, "lines": [{"sku": "a", "qty": 1}, {"sku": "b", "qty": 2, "gift": true}], "one": [{"k": 1}, null, {"k": 2}], "codes": ["x", null, "y"], "matrix": [[1, 2], [3]]}');
+INSERT INTO transforms_outbox_expand.outbox VALUES ('o2', 'order', 'o-2', '{"total": 7.0, "count": 1, "big": 3000000000, "tiny": 0.5, "ok": false, "tags": ["t"], "customer": {"name": "Bo", "address": {"city": "Rome"}}, "lines": [], "codes": [], "matrix": []}');
+INSERT INTO transforms_outbox_expand.outbox VALUES ('o3', 'order', 'o-3', '{"mixed": [1, "x"]}');
+INSERT INTO transforms_outbox_expand.outbox VALUES ('o4', 'customer', 'c-1', '"just a string"');
+INSERT INTO transforms_outbox_expand.outbox VALUES ('o5', 'customer', 'c-2', NULL);
+INSERT INTO transforms_outbox_expand.outbox VALUES ('o6', 'customer', 'c-3', '{}');
+INSERT INTO transforms_outbox_expand.events VALUES ('e1', 'invoice', 'i-1', '{"a": null, "b": [], "c": [{"x": null}, {"x": 5, "y": "k"}], "d": {"e": null}}', 'c1');
+INSERT INTO transforms_outbox_expand.events VALUES ('e2', 'invoice', 'i-2', '', 'c2');
+INSERT INTO transforms_outbox_expand.events VALUES ('e3', 'invoice', 'i-3', ' {"a": 1}', 'c3');
+INSERT INTO transforms_outbox_expand.events VALUES ('e4', 'invoice', 'i-4', '{"a": 1, "a": 2, "b": "\u00e9\n"}', 'c4');
+INSERT INTO transforms_outbox_expand.events VALUES ('e5', 'invoice', 'i-5', 'plain text', 'c5');
+INSERT INTO transforms_outbox_expand.events VALUES ('e6', 'invoice', 'i-6', '{"n": -0, "m": 2147483648, "k": -2147483648}', 'c6');
