@@ -463,7 +463,10 @@ mod tests {
             .iter()
             .map(|f| (f["field"].as_str().unwrap(), f["type"].as_str().unwrap()))
             .collect();
-        assert_eq!(fields, [("sku", "string"), ("n", "int32"), ("note", "string")]);
+        assert_eq!(
+            fields,
+            [("sku", "string"), ("n", "int32"), ("note", "string")]
+        );
         assert_eq!(items["optional"], false);
         assert_eq!(
             data,

@@ -494,7 +494,10 @@ mod tests {
             ("table.json.payload.null.behavior", "drop"),
         ])
         .unwrap_err();
-        assert!(expand.contains("expected ignore or optional_bytes"), "{expand}");
+        assert!(
+            expand.contains("expected ignore or optional_bytes"),
+            "{expand}"
+        );
         let placement =
             configure(&[("table.fields.additional.placement", "type:body")]).unwrap_err();
         assert!(
