@@ -398,6 +398,16 @@ mod tests {
         Ok((schema.to_json(None), serde_json::from_str(&data).unwrap()))
     }
 
+    /// Each field of a struct schema (as JSON) as name and type.
+    fn field_types(schema: &Value) -> Vec<(&str, &str)> {
+        schema["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| (f["field"].as_str().unwrap(), f["type"].as_str().unwrap()))
+            .collect()
+    }
+
     #[test]
     fn members_become_fields_named_by_their_path() {
         let (schema, data) = expand(
@@ -406,14 +416,8 @@ mod tests {
                 "empty":[],"address":{"city":"Oslo"},"tags":["x",null]}"#,
         )
         .unwrap();
-        let types: Vec<(&str, &str)> = schema["fields"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| (f["field"].as_str().unwrap(), f["type"].as_str().unwrap()))
-            .collect();
         assert_eq!(
-            types,
+            field_types(&schema),
             [
                 ("id", "int32"),
                 ("big", "int64"),
@@ -457,14 +461,8 @@ mod tests {
         .unwrap();
         let items = &schema["fields"][0]["items"];
         assert_eq!(items["name"], "payload.lines");
-        let fields: Vec<(&str, &str)> = items["fields"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| (f["field"].as_str().unwrap(), f["type"].as_str().unwrap()))
-            .collect();
         assert_eq!(
-            fields,
+            field_types(items),
             [("sku", "string"), ("n", "int32"), ("note", "string")]
         );
         assert_eq!(items["optional"], false);

@@ -39,19 +39,12 @@ use spillway::plugin::host::{self, Level};
 /// A row: each column's value as raw JSON text.
 type Row<'a> = HashMap<&'a str, &'a RawValue>;
 
-/// Debezium's envelope, with or without the schema around it.
+/// Debezium's envelope (`before`, `after`), or the document around it when
+/// it carries its schema (`payload`).
 #[derive(Deserialize)]
 struct Envelope<'a> {
     #[serde(borrow)]
-    payload: Option<Payload<'a>>,
-    #[serde(borrow)]
-    before: Option<Row<'a>>,
-    #[serde(borrow)]
-    after: Option<Row<'a>>,
-}
-
-#[derive(Deserialize)]
-struct Payload<'a> {
+    payload: Option<&'a RawValue>,
     #[serde(borrow)]
     before: Option<Row<'a>>,
     #[serde(borrow)]
@@ -108,15 +101,18 @@ impl Filter {
         let Some(value) = record.value.as_deref() else {
             return false;
         };
-        let Ok(envelope) = serde_json::from_str::<Envelope<'_>>(value) else {
+        let Ok(mut envelope) = serde_json::from_str::<Envelope<'_>>(value) else {
             return false;
         };
-        let (before, after) = match envelope.payload {
-            Some(payload) => (payload.before, payload.after),
-            None => (envelope.before, envelope.after),
-        };
-        after
-            .or(before)
+        if let Some(payload) = envelope.payload {
+            let Ok(inner) = serde_json::from_str::<Envelope<'_>>(payload.get()) else {
+                return false;
+            };
+            envelope = inner;
+        }
+        envelope
+            .after
+            .or(envelope.before)
             .and_then(|row| row.get(column.as_str()).copied())
             .and_then(as_text)
             .is_some_and(|text| text == *wanted)
