@@ -524,9 +524,10 @@ async fn an_aws_outage_is_a_visible_stall_and_capture_recovers() {
     capture.wait_for("streaming", 1);
     let endpoint = capture.endpoint();
     assert_eq!(support::http_get(&endpoint, "/health/ready").0, 200);
-    faults.outage(Duration::from_secs(8));
+    faults.begin_outage();
     db.sql("INSERT INTO t VALUES (1)");
     support::readiness(&endpoint, 503, "stalled", || capture.log()).await;
+    faults.end_outage();
     support::readiness(&endpoint, 200, "", || capture.log()).await;
     let records = read_stream(&kinesis, &stream).await;
     let log = capture.terminate();

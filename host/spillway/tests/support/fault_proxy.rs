@@ -4,9 +4,9 @@
 //! ReceiveMessage calls are answered 503 during an outage; every other
 //! request passes through unchanged.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -25,19 +25,22 @@ pub struct Faults {
     /// When each GetRecords call passed through.
     pub reads: Mutex<Vec<Instant>>,
     calls: AtomicUsize,
-    outage_until: Mutex<Option<Instant>>,
+    outage: AtomicBool,
     /// Calls an outage of a number of calls still answers 503.
     outage_calls: AtomicUsize,
 }
 
 impl Faults {
-    /// Answers every PutEvents, PutRecords and ReceiveMessage call 503 for
-    /// `length` from now.
-    pub fn outage(&self, length: Duration) {
-        *self
-            .outage_until
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = Some(Instant::now() + length);
+    /// Answers every PutEvents, PutRecords and ReceiveMessage call 503 until
+    /// [`Faults::end_outage`]: an outage that lasts as long as a test needs
+    /// to see what it causes, however busy the machine.
+    pub fn begin_outage(&self) {
+        self.outage.store(true, Ordering::SeqCst);
+    }
+
+    /// Ends an outage begun by [`Faults::begin_outage`].
+    pub fn end_outage(&self) {
+        self.outage.store(false, Ordering::SeqCst);
     }
 
     /// Answers the next `calls` PutEvents, PutRecords and ReceiveMessage
@@ -53,12 +56,7 @@ impl Faults {
             .outage_calls
             .try_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
             .is_ok();
-        by_calls
-            || self
-                .outage_until
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .is_some_and(|until| Instant::now() < until)
+        by_calls || self.outage.load(Ordering::SeqCst)
     }
 }
 
