@@ -232,7 +232,7 @@ impl EventRouter {
         let Some(inference) = &self.expand else {
             return (Cow::Borrowed(raw.get()), schema);
         };
-        let table = format!("{}.{}", record.schema, record.table);
+        let (schema_name, table) = (&record.schema, &record.table);
         match as_str(raw) {
             Some(text) => match inference.expand(&text, &self.payload) {
                 Ok((inferred, data)) => {
@@ -242,7 +242,7 @@ impl EventRouter {
                 Err(why) => self.notice(
                     false,
                     format!(
-                        "the payload of an outbox event of {table} stays a string: \
+                        "the payload of an outbox event of {schema_name}.{table} stays a string: \
                          JSON expansion failed: {why}"
                     ),
                 ),
@@ -251,7 +251,7 @@ impl EventRouter {
                 false,
                 format!(
                     "table.expand.json.payload is on but the payload of an outbox event of \
-                     {table} is not a string"
+                     {schema_name}.{table} is not a string"
                 ),
             ),
             None => {}
